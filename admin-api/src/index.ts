@@ -1,0 +1,3 @@
+export { createAdminApp } from './admin-app.js';
+export { openApiDocument } from './openapi.js';
+export { routes, type AdminDeps } from './routes.js';

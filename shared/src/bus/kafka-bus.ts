@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
+import { CmfError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Bus, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from './bus.js';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  replicationFactor: number;
+  logger: Logger;
+}
+
+interface PendingPublish {
+  topic: string;
+  records: OutgoingRecord[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const HEALTH_TIMEOUT_MS = 3000;
+
+/**
+ * The Kafka implementation of the bus (kafkajs; nothing else in CMF imports it). Publishes made
+ * in the same event-loop turn go out as one produce request, acknowledged by all in-sync
+ * replicas; the idempotent producer with one request in flight keeps them in order.
+ */
+export class KafkaBus implements Bus {
+  private readonly kafka: Kafka;
+  private readonly health: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly healthAdmin: Admin;
+  private readonly consumers = new Set<Consumer>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private pending: PendingPublish[] = [];
+  private flushScheduled = false;
+  private connecting: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: KafkaBusOptions) {
+    const logCreator =
+      () =>
+      ({ level, log }: LogEntry): void => {
+        const { message, ...fields } = log;
+        if (level <= KafkaLogLevel.WARN) options.logger.warn(`kafkajs: ${message}`, fields);
+        else options.logger.debug(`kafkajs: ${message}`, fields);
+      };
+    this.kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, logCreator });
+    // A separate client with no retries, so /health answers within a bounded time.
+    this.health = new Kafka({
+      clientId: `${options.clientId}-health`,
+      brokers: options.brokers,
+      connectionTimeout: 1000,
+      requestTimeout: 2000,
+      retry: { retries: 0 },
+      logCreator: () => () => undefined,
+    });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.admin = this.kafka.admin();
+    this.healthAdmin = this.health.admin();
+  }
+
+  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+    await this.connect();
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.name));
+    if (missing.length === 0) return;
+    // Two processes may race to create a topic; kafkajs treats "already exists" as success.
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((t) => ({
+        topic: t.name,
+        numPartitions: t.partitions,
+        replicationFactor: this.options.replicationFactor,
+        configEntries: t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+      })),
+    });
+  }
+
+  publish(topic: string, records: OutgoingRecord[]): Promise<void> {
+    if (this.closed) return Promise.reject(new CmfError('bus-closed', 'bus is closed'));
+    if (records.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ topic, records, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    await this.connect();
+    const isPrivate = !options.group;
+    const groupId = options.group ?? `${this.options.clientId}-private-${randomUUID()}`;
+    // A private subscription starts exactly at today's end, so nothing published after
+    // subscribe() resolves can be missed, whatever the timing of the group join.
+    const startAt = isPrivate && !options.fromBeginning ? await this.endOffsets(options.topic) : undefined;
+    const consumer = this.kafka.consumer({
+      groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      maxWaitTimeInMs: 500,
+      allowAutoTopicCreation: false,
+    });
+    this.consumers.add(consumer);
+    let joinedResolve!: () => void;
+    const joined = new Promise<void>((resolve) => (joinedResolve = resolve));
+    consumer.on(consumer.events.GROUP_JOIN, () => joinedResolve());
+    await consumer.connect();
+    await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? false });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        const records = batch.messages.map((m) => ({
+          key: m.key ? m.key.toString('utf8') : null,
+          value: m.value,
+          offset: m.offset,
+        }));
+        for (let failures = 0; ; failures += 1) {
+          if (!isRunning() || isStale()) return;
+          try {
+            await options.onBatch({ topic: batch.topic, partition: batch.partition, records });
+            break;
+          } catch (err) {
+            this.options.logger.warn('batch handler failed; retrying', {
+              topic: batch.topic,
+              partition: batch.partition,
+              err,
+            });
+            await delay(Math.min(5000, 100 * 2 ** failures));
+            await heartbeat();
+          }
+        }
+        if (!isPrivate) {
+          const next = (BigInt(batch.lastOffset()) + 1n).toString();
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+        }
+      },
+    });
+    for (const [partition, offset] of startAt ?? []) consumer.seek({ topic: options.topic, partition, offset });
+    await joined;
+    return {
+      close: async () => {
+        if (!this.consumers.delete(consumer)) return;
+        await consumer.disconnect();
+        if (isPrivate) await this.admin.deleteGroups([groupId]).catch(() => undefined);
+      },
+    };
+  }
+
+  async endOffsets(topic: string): Promise<Map<number, string>> {
+    await this.connect();
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, o.high]));
+  }
+
+  async isConnected(): Promise<boolean> {
+    const check = (async () => {
+      await this.healthAdmin.connect();
+      await this.healthAdmin.describeCluster();
+    })();
+    const timeout = delay(HEALTH_TIMEOUT_MS).then(() => {
+      throw new CmfError('timeout', 'Kafka health check timed out');
+    });
+    try {
+      await Promise.race([check, timeout]);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      check.catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.consumers].map((c) => c.disconnect().catch(() => undefined)));
+    this.consumers.clear();
+    if (this.pending.length > 0) this.flush();
+    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.healthAdmin.disconnect()]);
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= Promise.all([this.producer.connect(), this.admin.connect()]).then(
+      () => undefined,
+      (err: unknown) => {
+        this.connecting = undefined;
+        throw new CmfError('bus-unavailable', `cannot reach Kafka at ${this.options.brokers.join(',')}`, {
+          cause: err,
+        });
+      },
+    );
+    return this.connecting;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    const byTopic = new Map<string, { key: string; value: Buffer | null }[]>();
+    for (const p of batch) {
+      const messages = byTopic.get(p.topic) ?? [];
+      for (const r of p.records) messages.push({ key: r.key, value: r.value });
+      byTopic.set(p.topic, messages);
+    }
+    const send = this.connect()
+      .then(() =>
+        this.producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        }),
+      )
+      .then(
+        () => batch.forEach((p) => p.resolve()),
+        (err: unknown) => batch.forEach((p) => p.reject(err)),
+      );
+    this.inFlight.add(send);
+    void send.finally(() => this.inFlight.delete(send));
+  }
+}

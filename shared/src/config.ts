@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { CmfError } from './errors.js';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const name = z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only').max(200);
+
+/**
+ * Every environment variable CMF reads, with its default. The README's configuration table and
+ * the Helm chart are checked against this schema's keys.
+ */
+export const ConfigSchema = z.object({
+  /** HTTP + WebSocket port of the gateway, and of the all-in-one server. */
+  PORT: port.default(8088),
+  /** HTTP port of the standalone admin API. */
+  ADMIN_PORT: port.default(8089),
+  /** Address to bind. */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Comma-separated Kafka bootstrap servers. Unset: the all-in-one server uses its in-memory bus. */
+  KAFKA_BROKERS: z.string().optional(),
+  /** Old name of KAFKA_BROKERS; KAFKA_BROKERS wins when both are set. */
+  KAFKA_BROKER: z.string().optional(),
+  /** Old name of KAFKA_TOPIC_IN: the topic every client frame goes to. */
+  KAFKA_TOPIC: name.optional(),
+  KAFKA_TOPIC_IN: name.optional(),
+  KAFKA_TOPIC_OUT: name.default('ws-out'),
+  KAFKA_TOPIC_PRESENCE: name.default('ws-presence'),
+  KAFKA_TOPIC_DEAD_LETTER: name.default('ws-dead-letter'),
+  /** Partitions of ws-in when CMF creates it: the ceiling on worker replicas. */
+  KAFKA_IN_PARTITIONS: positiveInt.default(12),
+  KAFKA_OUT_PARTITIONS: positiveInt.default(12),
+  /** Replication factor of topics CMF creates. */
+  KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
+  KAFKA_CLIENT_ID: name.default('cmf'),
+  /** The workers' consumer group: the one KEDA watches. */
+  WORKER_GROUP_ID: name.default('cmf-worker'),
+  /** Each gateway consumes ws-out in a group of its own: `<prefix>-<gateway id>`. */
+  GATEWAY_GROUP_PREFIX: name.default('cmf-gateway'),
+  /** This gateway's name in client ids and presence; default: random, new at every start. */
+  GATEWAY_ID: z.string().regex(/^[a-z0-9]{1,16}$/, 'lowercase letters and digits, 1-16').optional(),
+  /** Largest client frame accepted; a larger one closes that socket with 1009. */
+  MAX_PAYLOAD_BYTES: positiveInt.default(64 * 1024),
+  /** A socket whose unsent data passes this is closed with 4008 (slow consumer). */
+  MAX_BUFFERED_BYTES: positiveInt.default(4 * 1024 * 1024),
+  /** WebSocket ping interval; a socket that missed a pong by the next ping is terminated. */
+  PING_INTERVAL_MS: positiveInt.default(30_000),
+  /** How often each gateway announces it is alive. */
+  GATEWAY_HEARTBEAT_MS: positiveInt.default(5_000),
+  /** A gateway silent for this long is declared dead and its clients announced as disconnected. */
+  GATEWAY_TIMEOUT_MS: positiveInt.default(20_000),
+  /** Let clients send `kick-one` and `kick-all` (the original protocol); false answers them with an error. */
+  ALLOW_CLIENT_KICK: bool.default(true),
+  /** When set, every admin route but /health and /ready needs `Authorization: Bearer <token>`. */
+  ADMIN_TOKEN: z.string().min(1).optional(),
+  /** How long a stopping process waits for sockets and the producer. */
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type RawConfig = z.infer<typeof ConfigSchema>;
+
+export interface Topics {
+  in: string;
+  out: string;
+  presence: string;
+  deadLetter: string;
+}
+
+export type Config = RawConfig & { brokers: string[]; topics: Topics };
+
+/** Parse the environment once; a bad value throws CmfError('invalid-config') naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = ConfigSchema.safeParse(present);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const variable = String(issue.path[0]);
+      return `${variable}=${JSON.stringify(env[variable])}: ${issue.message}`;
+    });
+    throw new CmfError('invalid-config', `Invalid configuration: ${lines.join('; ')}`);
+  }
+  const raw = result.data;
+  const brokers = (raw.KAFKA_BROKERS ?? raw.KAFKA_BROKER ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  const badBroker = brokers.find((b) => !/^[^\s:]+:\d{1,5}$/.test(b));
+  if (badBroker) {
+    const variable = raw.KAFKA_BROKERS ? 'KAFKA_BROKERS' : 'KAFKA_BROKER';
+    throw new CmfError('invalid-config', `Invalid configuration: ${variable}: "${badBroker}" is not host:port`);
+  }
+  return {
+    ...raw,
+    brokers,
+    topics: {
+      in: raw.KAFKA_TOPIC_IN ?? raw.KAFKA_TOPIC ?? 'ws-in',
+      out: raw.KAFKA_TOPIC_OUT,
+      presence: raw.KAFKA_TOPIC_PRESENCE,
+      deadLetter: raw.KAFKA_TOPIC_DEAD_LETTER,
+    },
+  };
+}

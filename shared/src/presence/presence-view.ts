@@ -1,0 +1,112 @@
+import type { Batch, Bus, Subscription } from '../bus/bus.js';
+import { CmfError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { decodeRecord } from '../protocol/codec.js';
+import { PresenceRecordSchema, type ClientPresence, type GatewayPresence } from '../protocol/records.js';
+
+interface Waiter {
+  ends: Map<number, bigint>;
+  resolve: () => void;
+}
+
+/**
+ * Who is connected where, read from the compacted presence topic. Every process that needs
+ * presence keeps one; `sync()` gives read-your-writes: it resolves once everything the broker
+ * had acknowledged when it was called has been applied.
+ */
+export class PresenceView {
+  private readonly clientsById = new Map<string, ClientPresence>();
+  private readonly gatewaysById = new Map<string, GatewayPresence>();
+  private readonly next = new Map<number, bigint>();
+  private waiters: Waiter[] = [];
+  private subscription: Subscription | undefined;
+
+  private constructor(
+    private readonly bus: Bus,
+    private readonly topic: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Resolves once the view holds everything the topic had when it started. */
+  static async start(bus: Bus, topic: string, logger: Logger): Promise<PresenceView> {
+    const view = new PresenceView(bus, topic, logger);
+    view.subscription = await bus.subscribe({ topic, fromBeginning: true, onBatch: async (b) => view.apply(b) });
+    await view.sync();
+    return view;
+  }
+
+  client(id: string): ClientPresence | undefined {
+    return this.clientsById.get(id);
+  }
+
+  /** Connected clients, oldest first. */
+  clients(): ClientPresence[] {
+    return [...this.clientsById.values()].sort((a, b) => a.connectedAt - b.connectedAt);
+  }
+
+  gateways(): GatewayPresence[] {
+    return [...this.gatewaysById.values()];
+  }
+
+  get size(): number {
+    return this.clientsById.size;
+  }
+
+  /** The client, looking again after a sync when it is not known yet (it may have just connected). */
+  async find(id: string): Promise<ClientPresence | undefined> {
+    const known = this.clientsById.get(id);
+    if (known) return known;
+    await this.sync();
+    return this.clientsById.get(id);
+  }
+
+  async sync(timeoutMs = 10_000): Promise<void> {
+    const ends = new Map([...(await this.bus.endOffsets(this.topic))].map(([p, o]) => [p, BigInt(o)]));
+    if (this.caughtUp(ends)) return;
+    await new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { ends, resolve };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new CmfError('timeout', `presence view did not catch up with ${this.topic} in ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiter.resolve = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.subscription?.close();
+  }
+
+  private apply(batch: Batch): void {
+    for (const record of batch.records) {
+      const key = record.key ?? '';
+      if (record.value === null || record.value.length === 0) {
+        if (key.startsWith('client:')) this.clientsById.delete(key.slice('client:'.length));
+        else if (key.startsWith('gateway:')) this.gatewaysById.delete(key.slice('gateway:'.length));
+      } else {
+        try {
+          const value = decodeRecord(PresenceRecordSchema, record.value);
+          if (value.kind === 'client') this.clientsById.set(value.clientId, value);
+          else this.gatewaysById.set(value.gateway, value);
+        } catch (err) {
+          this.logger.warn('skipping bad presence record', { key, offset: record.offset, err });
+        }
+      }
+      this.next.set(batch.partition, BigInt(record.offset) + 1n);
+    }
+    this.waiters = this.waiters.filter((w) => {
+      if (!this.caughtUp(w.ends)) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  private caughtUp(ends: Map<number, bigint>): boolean {
+    for (const [partition, end] of ends) if ((this.next.get(partition) ?? 0n) < end) return false;
+    return true;
+  }
+}

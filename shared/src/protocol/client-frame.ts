@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** Frames a client sends. Old clients omit nothing we need; new fields are optional. */
+export const BroadcastAllFrameSchema = z.object({
+  type: z.enum(['broadcast-all', 'broadcast']),
+  message: z.string(),
+});
+
+export const BroadcastOneFrameSchema = z.object({
+  type: z.literal('broadcast-one'),
+  targetId: z.string().min(1),
+  message: z.string(),
+});
+
+export const KickOneFrameSchema = z.object({
+  type: z.literal('kick-one'),
+  targetId: z.string().min(1),
+});
+
+export const KickAllFrameSchema = z.object({
+  type: z.literal('kick-all'),
+});
+
+export const ClientFrameSchema = z.discriminatedUnion('type', [
+  BroadcastAllFrameSchema,
+  BroadcastOneFrameSchema,
+  KickOneFrameSchema,
+  KickAllFrameSchema,
+]);
+
+export type BroadcastAllFrame = z.infer<typeof BroadcastAllFrameSchema>;
+export type BroadcastOneFrame = z.infer<typeof BroadcastOneFrameSchema>;
+export type KickOneFrame = z.infer<typeof KickOneFrameSchema>;
+export type KickAllFrame = z.infer<typeof KickAllFrameSchema>;
+export type ClientFrame = z.infer<typeof ClientFrameSchema>;
+
+export const CLIENT_FRAME_TYPES = ['broadcast-all', 'broadcast', 'broadcast-one', 'kick-one', 'kick-all'] as const;

@@ -1,0 +1,17 @@
+/**
+ * WebSocket close codes the gateway uses. 1000-1015 are RFC 6455's; 4000-4999 are ours.
+ */
+export const CloseCodes = {
+  /** The gateway is shutting down (SIGTERM); reconnect to another. */
+  goingAway: 1001,
+  /** A frame exceeded the gateway's MAX_PAYLOAD_BYTES. */
+  messageTooBig: 1009,
+  /** The cluster declared this gateway dead; its clients were announced as gone. Reconnect. */
+  serviceRestart: 1012,
+  /** The client read too slowly and its send buffer passed MAX_BUFFERED_BYTES. */
+  slowConsumer: 4008,
+  /** Kicked by another client (`kick-one`, `kick-all`) or by the admin API. */
+  kicked: 4000,
+} as const;
+
+export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes];

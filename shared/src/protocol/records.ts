@@ -1,0 +1,168 @@
+import { z } from 'zod';
+
+/*
+ * Records on the three topics. Every record is JSON; each topic's schema is the only way in
+ * or out (encode/decode in ./codec.ts).
+ */
+
+const at = z.number().int().nonnegative();
+
+// ---- ws-in: gateways and the admin API to workers ----
+
+/** A client's frame, exactly as received; the worker parses it (gateways hold no message logic). */
+export const FrameRecordSchema = z.object({
+  kind: z.literal('frame'),
+  clientId: z.string(),
+  gateway: z.string(),
+  receivedAt: at,
+  data: z.string(),
+});
+
+export const ConnectRecordSchema = z.object({
+  kind: z.literal('connect'),
+  clientId: z.string(),
+  gateway: z.string(),
+  at,
+});
+
+export const DisconnectRecordSchema = z.object({
+  kind: z.literal('disconnect'),
+  clientId: z.string(),
+  gateway: z.string(),
+  at,
+  code: z.number().int().optional(),
+});
+
+/** A gateway is alive; sent every GATEWAY_HEARTBEAT_MS. */
+export const GatewayHeartbeatRecordSchema = z.object({
+  kind: z.literal('gateway-heartbeat'),
+  gateway: z.string(),
+  at,
+});
+
+/** A gateway stopped cleanly after announcing its clients' disconnects. */
+export const GatewayDownRecordSchema = z.object({
+  kind: z.literal('gateway-down'),
+  gateway: z.string(),
+  at,
+});
+
+/** Workers tick so that dead gateways expire even when no gateway is left to heartbeat. */
+export const TickRecordSchema = z.object({
+  kind: z.literal('tick'),
+  at,
+});
+
+export const AdminCommandSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('kick-one'), targetId: z.string().min(1) }),
+  z.object({ type: z.literal('kick-all') }),
+  z.object({ type: z.literal('broadcast'), message: z.string() }),
+]);
+
+export const AdminRecordSchema = z.object({
+  kind: z.literal('admin'),
+  requestId: z.string(),
+  at,
+  command: AdminCommandSchema,
+});
+
+export const WsInRecordSchema = z.discriminatedUnion('kind', [
+  FrameRecordSchema,
+  ConnectRecordSchema,
+  DisconnectRecordSchema,
+  GatewayHeartbeatRecordSchema,
+  GatewayDownRecordSchema,
+  TickRecordSchema,
+  AdminRecordSchema,
+]);
+
+export type FrameRecord = z.infer<typeof FrameRecordSchema>;
+export type ConnectRecord = z.infer<typeof ConnectRecordSchema>;
+export type DisconnectRecord = z.infer<typeof DisconnectRecordSchema>;
+export type GatewayHeartbeatRecord = z.infer<typeof GatewayHeartbeatRecordSchema>;
+export type GatewayDownRecord = z.infer<typeof GatewayDownRecordSchema>;
+export type TickRecord = z.infer<typeof TickRecordSchema>;
+export type AdminCommand = z.infer<typeof AdminCommandSchema>;
+export type AdminRecord = z.infer<typeof AdminRecordSchema>;
+export type WsInRecord = z.infer<typeof WsInRecordSchema>;
+
+/** Every presence-changing record shares this key, so one worker at a time orders them all. */
+export const PRESENCE_KEY = 'presence';
+export const ADMIN_KEY = 'admin';
+
+export function wsInKey(record: WsInRecord): string {
+  switch (record.kind) {
+    case 'frame':
+      return record.clientId;
+    case 'admin':
+      return ADMIN_KEY;
+    default:
+      return PRESENCE_KEY;
+  }
+}
+
+// ---- ws-out: workers to every gateway ----
+
+export const TargetSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('all'), except: z.array(z.string()).optional() }),
+  z.object({ type: z.literal('clients'), ids: z.array(z.string()) }),
+]);
+
+/** Write `frame` (already serialized) to the targeted sockets. */
+export const DeliverCommandSchema = z.object({
+  kind: z.literal('deliver'),
+  id: z.string(),
+  target: TargetSchema,
+  frame: z.string(),
+});
+
+/** Write `frame`, then close the targeted sockets with CloseCodes.kicked. */
+export const KickCommandSchema = z.object({
+  kind: z.literal('kick'),
+  id: z.string(),
+  target: TargetSchema,
+  frame: z.string(),
+});
+
+/** The named gateway was declared dead and its clients announced gone: if it lives, it drops them. */
+export const GatewayExpiredCommandSchema = z.object({
+  kind: z.literal('gateway-expired'),
+  id: z.string(),
+  gateway: z.string(),
+});
+
+export const WsOutRecordSchema = z.discriminatedUnion('kind', [
+  DeliverCommandSchema,
+  KickCommandSchema,
+  GatewayExpiredCommandSchema,
+]);
+
+export type Target = z.infer<typeof TargetSchema>;
+export type DeliverCommand = z.infer<typeof DeliverCommandSchema>;
+export type KickCommand = z.infer<typeof KickCommandSchema>;
+export type GatewayExpiredCommand = z.infer<typeof GatewayExpiredCommandSchema>;
+export type WsOutRecord = z.infer<typeof WsOutRecordSchema>;
+
+// ---- ws-presence: compacted; key `client:<id>` or `gateway:<id>`, a tombstone (null) removes ----
+
+export const ClientPresenceSchema = z.object({
+  kind: z.literal('client'),
+  clientId: z.string(),
+  gateway: z.string(),
+  connectedAt: at,
+});
+
+export const GatewayPresenceSchema = z.object({
+  kind: z.literal('gateway'),
+  gateway: z.string(),
+  lastSeen: at,
+});
+
+export const PresenceRecordSchema = z.discriminatedUnion('kind', [ClientPresenceSchema, GatewayPresenceSchema]);
+
+export type ClientPresence = z.infer<typeof ClientPresenceSchema>;
+export type GatewayPresence = z.infer<typeof GatewayPresenceSchema>;
+export type PresenceRecord = z.infer<typeof PresenceRecordSchema>;
+
+export const clientPresenceKey = (clientId: string): string => `client:${clientId}`;
+export const gatewayPresenceKey = (gateway: string): string => `gateway:${gateway}`;

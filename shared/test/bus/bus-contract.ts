@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import type { Batch, Bus } from '@cmf/shared';
+import { Collector } from '../../../test/support/collector.js';
+
+const records = (prefix: string, n: number, key = (i: number) => `k${i % 5}`) =>
+  Array.from({ length: n }, (_, i) => ({ key: key(i), value: Buffer.from(`${prefix}-${i}`) }));
+
+/** The Bus contract: every implementation passes this same suite. */
+export function busContract(name: string, makeBus: () => Promise<Bus>): void {
+  describe(`${name} satisfies the Bus contract`, () => {
+    let bus: Bus;
+    let topic: string;
+
+    beforeEach(async () => {
+      bus = await makeBus();
+      topic = `contract-${randomUUID()}`;
+      await bus.ensureTopics([{ name: topic, partitions: 3 }]);
+    });
+
+    afterEach(async () => {
+      await bus.close();
+    });
+
+    test('a subscriber gets every record published after it subscribed, in order per key', async () => {
+      const c = new Collector();
+      const sub = await bus.subscribe({ topic, onBatch: c.onBatch });
+      await bus.publish(topic, records('a', 50));
+      await c.count(50);
+      for (let k = 0; k < 5; k += 1) {
+        const got = c.received.filter((r) => r.key === `k${k}`).map((r) => Number(r.value!.split('-')[1]));
+        expect(got).toEqual([...got].sort((x, y) => x - y));
+        expect(got).toHaveLength(10);
+      }
+      await sub.close();
+    });
+
+    test('private subscriptions each see every record (fan-out)', async () => {
+      const a = new Collector();
+      const b = new Collector();
+      await bus.subscribe({ topic, onBatch: a.onBatch });
+      await bus.subscribe({ topic, onBatch: b.onBatch });
+      await bus.publish(topic, records('f', 20));
+      await Promise.all([a.count(20), b.count(20)]);
+      expect(new Set(a.values())).toEqual(new Set(b.values()));
+    });
+
+    test('members of one group split the records: each is handled by exactly one member', async () => {
+      const group = `g-${randomUUID()}`;
+      const a = new Collector();
+      const b = new Collector();
+      const all = new Collector();
+      const tee = (c: Collector) => async (batch: Batch) => {
+        await c.onBatch(batch);
+        await all.onBatch(batch);
+      };
+      await bus.subscribe({ topic, group, fromBeginning: true, onBatch: tee(a) });
+      await bus.subscribe({ topic, group, fromBeginning: true, onBatch: tee(b) });
+      await bus.publish(topic, records('g', 60, (i) => `key-${i}`));
+      await all.count(60);
+      const values = all.values();
+      expect(values).toHaveLength(60);
+      expect(new Set(values).size).toBe(60);
+      expect(a.received.length + b.received.length).toBe(60);
+    });
+
+    test('fromBeginning sees records published before subscribing; without it they are skipped', async () => {
+      await bus.publish(topic, records('old', 10));
+      const early = new Collector();
+      const late = new Collector();
+      await bus.subscribe({ topic, fromBeginning: true, onBatch: early.onBatch });
+      await bus.subscribe({ topic, onBatch: late.onBatch });
+      await bus.publish(topic, records('new', 5));
+      await early.count(15);
+      await late.count(5);
+      expect(late.values().every((v) => v!.startsWith('new'))).toBe(true);
+    });
+
+    test('a failed batch is handed again, and nothing after it is skipped', async () => {
+      const c = new Collector();
+      let failures = 0;
+      await bus.subscribe({
+        topic,
+        onBatch: async (batch) => {
+          if (failures < 2 && batch.records.some((r) => r.value?.toString() === 'r-3')) {
+            failures += 1;
+            throw new Error('transient');
+          }
+          await c.onBatch(batch);
+        },
+      });
+      await bus.publish(topic, records('r', 10, () => 'same-key'));
+      await c.until((r) => new Set(r.map((x) => x.value)).size === 10);
+      expect(failures).toBe(2);
+      const firstSeen = [...new Set(c.values())];
+      expect(firstSeen).toEqual(Array.from({ length: 10 }, (_, i) => `r-${i}`));
+    });
+
+    test('a group resumes after its committed position', async () => {
+      const group = `g-${randomUUID()}`;
+      const first = new Collector();
+      const sub = await bus.subscribe({ topic, group, fromBeginning: true, onBatch: first.onBatch });
+      await bus.publish(topic, records('one', 6));
+      await first.count(6);
+      await sub.close();
+      await bus.publish(topic, records('two', 4));
+      const second = new Collector();
+      await bus.subscribe({ topic, group, fromBeginning: true, onBatch: second.onBatch });
+      await second.count(4);
+      expect(second.values().every((v) => v!.startsWith('two'))).toBe(true);
+    });
+
+    test('endOffsets counts what was published; tombstones arrive as null', async () => {
+      const c = new Collector();
+      await bus.subscribe({ topic, onBatch: c.onBatch });
+      await bus.publish(topic, [...records('e', 7), { key: 'gone', value: null }]);
+      const ends = await bus.endOffsets(topic);
+      expect([...ends.values()].reduce((sum, o) => sum + Number(o), 0)).toBe(8);
+      await c.count(8);
+      expect(c.received.find((r) => r.key === 'gone')?.value).toBeNull();
+    });
+
+    test('it reports itself connected, and refuses to publish once closed', async () => {
+      await expect(bus.isConnected()).resolves.toBe(true);
+      await bus.close();
+      await expect(bus.publish(topic, records('x', 1))).rejects.toThrow(/closed/);
+    });
+  });
+}

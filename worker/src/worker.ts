@@ -1,0 +1,144 @@
+import {
+  ADMIN_KEY,
+  decodeRecord,
+  encodeRecord,
+  PRESENCE_KEY,
+  PresenceView,
+  Texts,
+  WsInRecordSchema,
+  type AdminRecord,
+  type Batch,
+  type Bus,
+  type Config,
+  type Logger,
+  type Subscription,
+  type WsInRecord,
+} from '@cmf/shared';
+import { handleFrame } from './handle-frame.js';
+import { Outputs } from './outputs.js';
+import { PresenceBatch } from './presence-batch.js';
+
+export interface WorkerDeps {
+  bus: Bus;
+  config: Config;
+  logger: Logger;
+}
+
+export interface Worker {
+  /** True once the worker has joined its consumer group. */
+  readonly ready: boolean;
+  close(): Promise<void>;
+}
+
+const isPresenceEvent = (r: WsInRecord): boolean => r.kind !== 'frame' && r.kind !== 'admin';
+
+/**
+ * Consumes ws-in in the shared worker group, runs the protocol's logic and produces commands to
+ * ws-out. A batch's outputs are acknowledged before the batch is committed (at least once);
+ * presence writes are acknowledged before the announcements that depend on them go out.
+ */
+export async function createWorker({ bus, config, logger }: WorkerDeps): Promise<Worker> {
+  const log = logger.child('worker');
+  const view = await PresenceView.start(bus, config.topics.presence, log);
+  let ready = false;
+
+  const process = async (batch: Batch): Promise<void> => {
+    const outputs = new Outputs();
+    const records: { offset: string; record: WsInRecord }[] = [];
+    for (const r of batch.records) {
+      try {
+        records.push({ offset: r.offset, record: decodeRecord(WsInRecordSchema, r.value ?? '') });
+      } catch (err) {
+        log.warn('dead-lettering a record that is not a ws-in record', { partition: batch.partition, offset: r.offset, err });
+        outputs.deadLetters.push({
+          key: r.key ?? '',
+          value: encodeRecord({
+            error: err instanceof Error ? err.message : String(err),
+            source: { topic: batch.topic, partition: batch.partition, offset: r.offset, key: r.key },
+            value: r.value?.toString('utf8') ?? null,
+          }),
+        });
+      }
+    }
+    const presence = records.some((r) => isPresenceEvent(r.record)) ? await PresenceBatch.begin(view, outputs) : undefined;
+    const find = async (id: string) => presence?.client(id) ?? view.find(id);
+    for (const { offset, record } of records) {
+      outputs.from(batch.partition, offset);
+      switch (record.kind) {
+        case 'frame':
+          await handleFrame(record, { outputs, find, allowClientKick: config.ALLOW_CLIENT_KICK });
+          break;
+        case 'admin':
+          handleAdmin(record, outputs);
+          break;
+        case 'connect':
+          presence!.connect(record.clientId, record.gateway, record.at);
+          break;
+        case 'disconnect':
+          presence!.disconnect(record.clientId, record.at);
+          break;
+        case 'gateway-heartbeat':
+          presence!.heartbeat(record.gateway, record.at);
+          break;
+        case 'gateway-down':
+          presence!.gatewayDown(record.gateway, record.at);
+          break;
+        case 'tick':
+          presence!.tick(record.at);
+          break;
+      }
+    }
+    presence?.finish(config.GATEWAY_TIMEOUT_MS);
+    await bus.publish(config.topics.presence, outputs.presence);
+    await Promise.all([
+      bus.publish(config.topics.out, outputs.out),
+      bus.publish(config.topics.deadLetter, outputs.deadLetters),
+    ]);
+  };
+
+  const subscription: Subscription = await bus.subscribe({
+    topic: config.topics.in,
+    group: config.WORKER_GROUP_ID,
+    fromBeginning: true,
+    onBatch: process,
+  });
+  ready = true;
+
+  // Ticks keep gateway expiry moving when no gateway is left to heartbeat.
+  const ticker = setInterval(() => {
+    const tick: WsInRecord = { kind: 'tick', at: Date.now() };
+    bus.publish(config.topics.in, [{ key: PRESENCE_KEY, value: encodeRecord(tick) }]).catch((err: unknown) => {
+      log.warn('tick not published', { err });
+    });
+  }, config.GATEWAY_HEARTBEAT_MS);
+  ticker.unref();
+
+  return {
+    get ready() {
+      return ready;
+    },
+    async close() {
+      ready = false;
+      clearInterval(ticker);
+      await subscription.close();
+      await view.close();
+    },
+  };
+}
+
+function handleAdmin(record: AdminRecord, outputs: Outputs): void {
+  const { command } = record;
+  switch (command.type) {
+    case 'broadcast': {
+      const id = outputs.nextId();
+      outputs.deliver(ADMIN_KEY, { type: 'all' }, { type: 'kafka', from: 'server', message: command.message, timestamp: record.at, id }, id);
+      return;
+    }
+    case 'kick-one':
+      outputs.kick(ADMIN_KEY, { type: 'clients', ids: [command.targetId] }, { type: 'kicked', message: Texts.kickedOne });
+      return;
+    case 'kick-all':
+      outputs.kick(ADMIN_KEY, { type: 'all' }, { type: 'kicked', message: Texts.kickedAll });
+      return;
+  }
+}
