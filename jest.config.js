@@ -13,6 +13,8 @@ const common = {
 };
 
 export default {
+  // Integration tests start processes and wait on Kafka group joins and session timeouts.
+  testTimeout: 120_000,
   projects: [
     {
       ...common,

@@ -43,8 +43,9 @@ log "downloading Kafka $version jars with Maven into $libs (first run: may take 
 tmp="$dest/libs.tmp.$$"
 rm -rf "$tmp"
 # Download into a temp folder and move it into place, so an interrupted run never looks complete.
+# (sed: Maven 3.8 prints bare ANSI resets even in batch mode; pipefail keeps mvn's exit code.)
 if ! mvn -q -B -Dstyle.color=never -f "$pom" dependency:copy-dependencies \
-      -DincludeScope=runtime -DoutputDirectory="$tmp" >&2; then
+      -DincludeScope=runtime -DoutputDirectory="$tmp" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2; then
   rm -rf "$tmp"
   die "mvn dependency:copy-dependencies failed (is Maven Central reachable?)"
 fi

@@ -5,7 +5,8 @@
 #   KAFKA_BROKERS=127.0.0.1:<port> KAFKA_PID=<pid> KAFKA_RUN_DIR=<dir>
 # Stop it with: stop.sh <dir>. Everything else (progress, errors) goes to stderr.
 # Env: CMF_KAFKA_HOME (jar cache, see fetch.sh), CMF_KAFKA_RUN (run dir; default a new
-# mktemp dir), CMF_KAFKA_START_TIMEOUT (seconds, default 90), CMF_KAFKA_JAVA_OPTS (extra JVM flags).
+# mktemp dir), CMF_KAFKA_RESTART (1: restart the broker of CMF_KAFKA_RUN with its data and
+# ports), CMF_KAFKA_START_TIMEOUT (seconds, default 90), CMF_KAFKA_JAVA_OPTS (extra JVM flags).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -160,21 +161,30 @@ deadline=$((SECONDS + timeout_s))
 attempt=0
 while :; do
   attempt=$((attempt + 1))
-  if [[ "$want_port" == 0 ]]; then
-    read -r port cport < <(free_ports 2)
+  if [[ -n "${CMF_KAFKA_RESTART:-}" ]]; then
+    # Restart the broker of an earlier run in place: same ports, same data.
+    [[ -f "$run/server.properties" && -d "$run/data" ]] || die "CMF_KAFKA_RESTART: no earlier broker in $run"
+    port="$(sed -n 's|^advertised.listeners=PLAINTEXT://127.0.0.1:||p' "$run/server.properties")"
+    cport="$(sed -n 's|^controller.quorum.bootstrap.servers=127.0.0.1:||p' "$run/server.properties")"
+    want_port="$port"
   else
-    port="$want_port"
-    cport="$(free_ports 2 | tr ' ' '\n' | grep -vx "$port" | head -n1)"
-  fi
-  rm -rf "$run/data" "$run/broker.log" "$run/broker.out"
-  mkdir -p "$run/data"
-  write_config "$port" "$cport"
+    if [[ "$want_port" == 0 ]]; then
+      read -r port cport < <(free_ports 2)
+    else
+      port="$want_port"
+      cport="$(free_ports 2 | tr ' ' '\n' | grep -vx "$port" | head -n1)"
+    fi
+    [[ "${port:-}" =~ ^[0-9]+$ && "${cport:-}" =~ ^[0-9]+$ ]] || die "could not pick free ports"
+    rm -rf "$run/data" "$run/broker.log" "$run/broker.out"
+    mkdir -p "$run/data"
+    write_config "$port" "$cport"
 
-  # --standalone: this node is the only voter of the dynamic KRaft controller quorum.
-  if ! tool kafka.tools.StorageTool format -t "$(cluster_id)" -c "$run/server.properties" \
-        --standalone >"$run/format.out" 2>&1; then
-    cat "$run/format.out" >&2
-    die "formatting the storage in $run/data failed"
+    # --standalone: this node is the only voter of the dynamic KRaft controller quorum.
+    if ! tool kafka.tools.StorageTool format -t "$(cluster_id)" -c "$run/server.properties" \
+          --standalone >"$run/format.out" 2>&1; then
+      cat "$run/format.out" >&2
+      die "formatting the storage in $run/data failed"
+    fi
   fi
 
   log "starting Kafka broker on 127.0.0.1:$port (controller 127.0.0.1:$cport), run dir $run"

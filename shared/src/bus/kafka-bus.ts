@@ -6,6 +6,7 @@ import {
   Partitioners,
   type Admin,
   type Consumer,
+  type EachBatchPayload,
   type LogEntry,
   type Producer,
 } from 'kafkajs';
@@ -124,9 +125,9 @@ export class KafkaBus implements Bus {
     consumer.on(consumer.events.GROUP_JOIN, () => joinedResolve());
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? false });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+    // Batches under way, so close() lets the last one commit before the consumer leaves.
+    const active = new Set<Promise<void>>();
+    const handle = async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
         const records = batch.messages.map((m) => ({
           key: m.key ? m.key.toString('utf8') : null,
           value: m.value,
@@ -151,6 +152,13 @@ export class KafkaBus implements Bus {
           const next = (BigInt(batch.lastOffset()) + 1n).toString();
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
         }
+    };
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: (payload) => {
+        const run = handle(payload);
+        active.add(run);
+        return run.finally(() => active.delete(run));
       },
     });
     for (const [partition, offset] of startAt ?? []) consumer.seek({ topic: options.topic, partition, offset });
@@ -158,6 +166,7 @@ export class KafkaBus implements Bus {
     return {
       close: async () => {
         if (!this.consumers.delete(consumer)) return;
+        await Promise.allSettled([...active]);
         await consumer.disconnect();
         if (isPrivate) await this.admin.deleteGroups([groupId]).catch(() => undefined);
       },
@@ -175,7 +184,7 @@ export class KafkaBus implements Bus {
       await this.healthAdmin.connect();
       await this.healthAdmin.describeCluster();
     })();
-    const timeout = delay(HEALTH_TIMEOUT_MS).then(() => {
+    const timeout = delay(HEALTH_TIMEOUT_MS, undefined, { ref: false }).then(() => {
       throw new CmfError('timeout', 'Kafka health check timed out');
     });
     try {

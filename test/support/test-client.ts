@@ -1,0 +1,86 @@
+import WebSocket from 'ws';
+
+export interface Frame {
+  type: string;
+  [field: string]: unknown;
+}
+
+/** A WebSocket client that records every frame; `until` waits for frames, not for time. */
+export class TestClient {
+  readonly frames: Frame[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  id = '';
+  private waiters: { check: () => boolean; resolve: () => void }[] = [];
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      this.frames.push(JSON.parse(data.toString()) as Frame);
+      this.notify();
+    });
+    ws.on('error', () => undefined);
+    this.closed = new Promise((resolve) =>
+      ws.once('close', (code, reason) => {
+        resolve({ code, reason: reason.toString() });
+        this.notify();
+      }),
+    );
+  }
+
+  /** Connects and resolves once the welcome frame has arrived. */
+  static async connect(url: string): Promise<TestClient> {
+    const client = new TestClient(new WebSocket(url));
+    await client.until((f) => f.some((x) => x.type === 'welcome'));
+    client.id = client.frames.find((f) => f.type === 'welcome')!.clientId as string;
+    return client;
+  }
+
+  send(frame: object | string): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  of(type: string): Frame[] {
+    return this.frames.filter((f) => f.type === type);
+  }
+
+  /** The last client-list frame received. */
+  lastClientList(): string[] | undefined {
+    return this.of('client-list').at(-1)?.clients as string[] | undefined;
+  }
+
+  until(check: (frames: Frame[]) => boolean, timeoutMs = 30_000): Promise<void> {
+    if (check(this.frames)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`${this.id || 'client'}: timed out; last frames: ${JSON.stringify(this.frames.slice(-5))}`));
+      }, timeoutMs);
+      const waiter = {
+        check: () => check(this.frames),
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Waits until a frame of this type matching `match` arrives, and returns it. */
+  async next(type: string, match: (f: Frame) => boolean = () => true, timeoutMs?: number): Promise<Frame> {
+    await this.until((frames) => frames.some((f) => f.type === type && match(f)), timeoutMs);
+    return this.frames.find((f) => f.type === type && match(f))!;
+  }
+
+  close(): Promise<{ code: number; reason: string }> {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
+    return this.closed;
+  }
+
+  private notify(): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.check()) return true;
+      w.resolve();
+      return false;
+    });
+  }
+}
