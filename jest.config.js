@@ -4,6 +4,7 @@ const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
+    '^@cmf/shared/protocol$': '<rootDir>/shared/src/protocol/index.ts',
     '^@cmf/(shared|gateway|worker|admin-api|all-in-one)$': '<rootDir>/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

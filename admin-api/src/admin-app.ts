@@ -1,8 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { Metrics } from '@cmf/shared';
 import { openApiDocument } from './openapi.js';
-import { sendProblem } from './problems.js';
+import { problemCodeOf, sendProblem } from './problems.js';
 import { routes, type AdminDeps } from './routes.js';
+
+/** What the app needs; without `metrics` it keeps metrics of its own. */
+export type AdminAppDeps = Omit<AdminDeps, 'metrics'> & { metrics?: Metrics };
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -20,13 +24,30 @@ function requireToken(token: string): RequestHandler {
 }
 
 /** The admin API as an Express app; the all-in-one server mounts it beside the gateway. */
-export function createAdminApp(deps: AdminDeps): Express {
+export function createAdminApp(input: AdminAppDeps): Express {
+  const deps: AdminDeps = { ...input, metrics: input.metrics ?? new Metrics() };
+  const { metrics, config } = deps;
+  // The worker group's lag is a property of the group, not of a worker (and workers may scale
+  // away): the admin API exports it, once.
+  metrics.exportLag({
+    group: config.WORKER_GROUP_ID,
+    topic: config.topics.in,
+    read: () => deps.bus.groupLag(config.WORKER_GROUP_ID, config.topics.in),
+  });
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: deps.config.MAX_PAYLOAD_BYTES }));
+  app.use((_req, res, next) => {
+    res.once('finish', () => {
+      const code = problemCodeOf(res);
+      if (code) metrics.countError('admin-api', code);
+    });
+    next();
+  });
   const auth = deps.config.ADMIN_TOKEN ? requireToken(deps.config.ADMIN_TOKEN) : undefined;
+  // The body is read only after the token check: an anonymous caller learns nothing from it.
+  const json = express.json({ limit: deps.config.MAX_PAYLOAD_BYTES });
   for (const route of routes) {
-    const handlers: RequestHandler[] = auth && !route.public ? [auth] : [];
+    const handlers: RequestHandler[] = auth && !route.public ? [auth, json] : [json];
     app[route.method](route.path, ...handlers, (req, res, next) => {
       route.handler(deps, req, res).catch(next);
     });

@@ -65,6 +65,83 @@ const responses: Record<string, Record<string, object>> = {
       },
     }),
   },
+  'get /metrics': {
+    200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
+  },
+  'get /cluster': {
+    200: ok({
+      type: 'object',
+      required: ['kubernetes', 'workerLag'],
+      properties: {
+        kubernetes: { type: 'boolean' },
+        message: { type: 'string', description: 'Outside Kubernetes: "not running in Kubernetes"' },
+        namespace: { type: 'string' },
+        gateways: {
+          type: ['object', 'null'],
+          properties: {
+            selector: { type: 'string' },
+            total: { type: 'integer' },
+            ready: { type: 'integer' },
+            pods: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { name: { type: 'string' }, ready: { type: 'boolean' }, restarts: { type: 'integer' }, phase: { type: 'string' } },
+              },
+            },
+          },
+        },
+        workers: {
+          type: ['object', 'null'],
+          properties: {
+            deployment: { type: 'string' },
+            replicas: { type: 'integer' },
+            readyReplicas: { type: 'integer' },
+            availableReplicas: { type: 'integer' },
+          },
+        },
+        scaledObject: {
+          type: ['object', 'null'],
+          properties: {
+            name: { type: 'string' },
+            ready: { type: ['boolean', 'null'] },
+            active: { type: ['boolean', 'null'] },
+            paused: { type: 'boolean' },
+            minReplicas: { type: 'integer' },
+            maxReplicas: { type: 'integer' },
+            currentReplicas: { type: ['integer', 'null'] },
+            desiredReplicas: { type: ['integer', 'null'] },
+          },
+        },
+        problems: {
+          type: 'array',
+          items: { type: 'object', properties: { part: { type: 'string' }, status: { type: ['integer', 'null'] }, message: { type: 'string' } } },
+        },
+        workerLag: {
+          type: 'object',
+          required: ['group', 'topic'],
+          properties: {
+            group: { type: 'string' },
+            topic: { type: 'string' },
+            total: { type: 'integer' },
+            error: { type: 'string' },
+            partitions: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  partition: { type: 'integer' },
+                  committed: { type: ['string', 'null'] },
+                  end: { type: 'string' },
+                  lag: { type: 'integer' },
+                },
+              },
+            },
+          },
+        },
+      },
+    }),
+  },
   'post /clients/kick-all': { 202: accepted },
   'post /clients/:id/kick': { 202: accepted, 404: problem },
   'post /broadcast': { 202: accepted, 400: problem, 413: problem },

@@ -9,7 +9,14 @@ export interface Problem {
 
 /** Every admin error has this body: `{"error": {"code", "message", "field"?}}`. */
 export function sendProblem(res: Response, status: number, problem: Problem): void {
+  res.locals.problemCode = problem.code;
   res.status(status).json({ error: problem });
+}
+
+/** The code of the problem this response answered, for the error metrics. */
+export function problemCodeOf(res: Response): string | undefined {
+  const code: unknown = res.locals.problemCode;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** The first problem with a request body, naming the field. */

@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { ADMIN_KEY, encodeRecord, type AdminCommand, type Bus, type Config, type Logger, type PresenceView } from '@cmf/shared';
+import {
+  ADMIN_KEY,
+  encodeRecord,
+  type AdminCommand,
+  type Bus,
+  type Config,
+  type Logger,
+  type Metrics,
+  type PresenceView,
+  withTimeout,
+} from '@cmf/shared';
+import type { KubernetesReport } from './kubernetes-status.js';
 import { bodyProblem, sendProblem } from './problems.js';
 
 export interface AdminDeps {
@@ -9,6 +20,9 @@ export interface AdminDeps {
   config: Config;
   logger: Logger;
   view: PresenceView;
+  metrics: Metrics;
+  /** Reads the Kubernetes API; undefined when not running in Kubernetes. */
+  cluster?: { read(): Promise<KubernetesReport> } | undefined;
 }
 
 export interface Route {
@@ -41,6 +55,20 @@ async function kafkaState(deps: AdminDeps): Promise<'connected' | 'disconnected'
   return (await deps.bus.isConnected()) ? 'connected' : 'disconnected';
 }
 
+const LAG_TIMEOUT_MS = 3000;
+
+/** The worker group's lag per partition of ws-in, or why it could not be read. */
+async function workerLag(deps: AdminDeps): Promise<object> {
+  const group = deps.config.WORKER_GROUP_ID;
+  const topic = deps.config.topics.in;
+  try {
+    const partitions = await withTimeout(deps.bus.groupLag(group, topic), LAG_TIMEOUT_MS, 'Kafka');
+    return { group, topic, total: partitions.reduce((sum, p) => sum + p.lag, 0), partitions };
+  } catch (err) {
+    return { group, topic, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 /** The admin API, as data: Express routes and the OpenAPI document are both made from this list. */
 export const routes: Route[] = [
   {
@@ -66,6 +94,29 @@ export const routes: Route[] = [
     async handler(deps, _req, res) {
       const ready = await deps.bus.isConnected();
       res.status(ready ? 200 : 503).json({ ready });
+    },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics of this process (public, like the probes, so Prometheus can scrape it)',
+    public: true,
+    async handler(deps, _req, res) {
+      const text = await deps.metrics.render();
+      res.type(deps.metrics.contentType).send(text);
+    },
+  },
+  {
+    method: 'get',
+    path: '/cluster',
+    summary: "Where CMF runs: gateway pods, worker replicas, the KEDA ScaledObject, and the worker group's lag per partition",
+    async handler(deps, _req, res) {
+      const [kubernetes, lag] = await Promise.all([deps.cluster?.read(), workerLag(deps)]);
+      if (!kubernetes) {
+        res.json({ kubernetes: false, message: 'not running in Kubernetes', workerLag: lag });
+        return;
+      }
+      res.json({ kubernetes: true, ...kubernetes, workerLag: lag });
     },
   },
   {

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import express from 'express';
 import { createAdminApp } from '@cmf/admin-api';
 import { createGateway, handleGatewayProbe, type Gateway } from '@cmf/gateway';
-import { closeServer, createBus, listen, PresenceView, topicSpecs, type Bus, type Config, type Logger } from '@cmf/shared';
+import { closeServer, createBus, listen, Metrics, PresenceView, topicSpecs, type Bus, type Config, type Logger } from '@cmf/shared';
 import { createWorker } from '@cmf/worker';
 
 export interface AllInOne {
@@ -13,23 +14,43 @@ export interface AllInOne {
   close(): Promise<void>;
 }
 
+/** The browser client simulator's page (built by `npm run build`), or undefined when it is not built. */
+function clientSimulatorPage(): string | undefined {
+  try {
+    return createRequire(import.meta.url).resolve('@cmf/client-simulator/client-simulator.html');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Gateway, worker and admin API in one process and on one port: WebSockets, /health and the
- * admin routes. On the memory bus unless KAFKA_BROKERS is set.
+ * Gateway, worker and admin API in one process and on one port: WebSockets, /health, the
+ * admin routes and, at `/`, the browser client simulator. On the memory bus unless
+ * KAFKA_BROKERS is set.
  */
 export async function startAllInOne(config: Config, logger: Logger): Promise<AllInOne> {
-  const bus = createBus(config, logger);
+  // One set of metrics for the three parts; the admin app serves it at /metrics.
+  const metrics = new Metrics({ processMetrics: true });
+  const bus = createBus(config, logger, metrics);
   await bus.ensureTopics(topicSpecs(config));
-  const worker = await createWorker({ bus, config, logger });
+  const worker = await createWorker({ bus, config, logger, metrics });
   const view = await PresenceView.start(bus, config.topics.presence, logger);
-  const gateway = await createGateway({ bus, config, logger });
+  const gateway = await createGateway({ bus, config, logger, metrics });
   const app = express();
   app.disable('x-powered-by');
   // The gateway answers /health and /ready: with one gateway its client count is the total.
   app.use((req, res, next) => {
     if (!handleGatewayProbe(gateway, req, res)) next();
   });
-  app.use(createAdminApp({ bus, config, logger, view }));
+  const page = clientSimulatorPage();
+  if (page) {
+    app.get(['/', '/client-simulator.html'], (_req, res) => {
+      res.set('Cache-Control', 'no-cache').sendFile(page);
+    });
+  } else {
+    logger.warn('client simulator page not built: run `npm run build` to serve it at /');
+  }
+  app.use(createAdminApp({ bus, config, logger, view, metrics }));
   const server = createServer(app);
   server.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
   const port = await listen(server, config.PORT, config.HOST);

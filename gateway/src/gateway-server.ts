@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { serveMetrics, type Metrics } from '@cmf/shared';
 import type { Gateway } from './gateway.js';
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -20,10 +21,12 @@ export function handleGatewayProbe(gateway: Gateway, req: IncomingMessage, res: 
   return false;
 }
 
-/** The standalone gateway's HTTP server: probes, and the WebSocket upgrade on any path. */
-export function createGatewayServer(gateway: Gateway): Server {
+/** The standalone gateway's HTTP server: probes, /metrics, and the WebSocket upgrade on any path. */
+export function createGatewayServer(gateway: Gateway, metrics: Metrics): Server {
   const server = createServer((req, res) => {
-    if (!handleGatewayProbe(gateway, req, res)) json(res, 404, { error: { code: 'not-found', message: 'Not found' } });
+    if (handleGatewayProbe(gateway, req, res)) return;
+    if (req.method === 'GET' && (req.url ?? '/').split('?')[0] === '/metrics') serveMetrics(metrics, res);
+    else json(res, 404, { error: { code: 'not-found', message: 'Not found' } });
   });
   server.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
   return server;

@@ -14,6 +14,7 @@ import {
   type Bus,
   type Config,
   type Logger,
+  Metrics,
   type Subscription,
   type Target,
   type WsInRecord,
@@ -24,6 +25,8 @@ export interface GatewayDeps {
   bus: Bus;
   config: Config;
   logger: Logger;
+  /** Where the gateway counts connections and frames; default: metrics of its own. */
+  metrics?: Metrics;
 }
 
 export interface GatewayHealth {
@@ -59,7 +62,7 @@ const SEEN_CAPACITY = 100_000;
  * Terminates WebSockets and nothing else: ids, limits, heartbeats, relaying to ws-in, and
  * executing ws-out commands. It never looks inside a client's frame.
  */
-export async function createGateway({ bus, config, logger }: GatewayDeps): Promise<Gateway> {
+export async function createGateway({ bus, config, logger, metrics = new Metrics() }: GatewayDeps): Promise<Gateway> {
   const id = config.GATEWAY_ID ?? newGatewayId();
   const log = logger.child('gateway');
   const kafkaConfigured = config.brokers.length > 0;
@@ -92,15 +95,19 @@ export async function createGateway({ bus, config, logger }: GatewayDeps): Promi
     sequence += 1;
     const conn: Connection = { id: clientIdOf(id, sequence), ws, alive: true, announced: false, closing: false };
     connections.set(conn.id, conn);
+    metrics.connectionsOpened += 1;
     ws.on('error', (err) => log.debug('socket error', { clientId: conn.id, err }));
     ws.on('pong', () => {
       conn.alive = true;
     });
     ws.on('message', (data: RawData) => {
-      const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer)).toString('utf8');
+      // binaryType is ws's default, 'nodebuffer': one Buffer per message, fragments joined.
+      const text = (data as Buffer).toString('utf8');
+      metrics.framesIn += 1;
       publishIn(conn.id, { kind: 'frame', clientId: conn.id, gateway: id, receivedAt: Date.now(), data: text }).catch(
         (err: unknown) => {
           log.warn('frame not relayed', { clientId: conn.id, err });
+          metrics.countError('gateway', 'bus-unavailable');
           send(conn, [
             Buffer.from(
               JSON.stringify({ type: 'error', code: 'bus-unavailable', message: 'Message not delivered: the message bus is unavailable' }),
@@ -133,6 +140,7 @@ export async function createGateway({ bus, config, logger }: GatewayDeps): Promi
     tcp.cork();
     for (const frame of frames) ws.send(frame, { binary: false });
     tcp.uncork();
+    metrics.framesOut += frames.length;
   };
 
   const targets = (target: Target): Connection[] => {
@@ -171,6 +179,7 @@ export async function createGateway({ bus, config, logger }: GatewayDeps): Promi
       }
     }
     for (const [conn, frames] of outgoing) send(conn, frames);
+    metrics.kicks += kicked.size;
     for (const conn of kicked) {
       conn.closing = true;
       conn.ws.close(CloseCodes.kicked, 'Kicked');
@@ -183,7 +192,12 @@ export async function createGateway({ bus, config, logger }: GatewayDeps): Promi
     }
   };
 
-  const subscription: Subscription = await bus.subscribe({ topic: config.topics.out, onBatch });
+  const subscription: Subscription = await bus.subscribe({
+    topic: config.topics.out,
+    label: `${config.GATEWAY_GROUP_PREFIX}-${id}`,
+    onBatch,
+  });
+  const uncount = metrics.countConnections(() => connections.size);
 
   const heartbeat = (): void => {
     publishIn(PRESENCE_KEY, { kind: 'gateway-heartbeat', gateway: id, at: Date.now() }).catch((err: unknown) =>
@@ -248,6 +262,7 @@ export async function createGateway({ bus, config, logger }: GatewayDeps): Promi
         log.warn('gateway-down not published', { err }),
       );
       await subscription.close();
+      uncount();
       log.info('gateway stopped', { gateway: id, clients: open.length });
     },
   };

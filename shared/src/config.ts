@@ -33,6 +33,12 @@ export const ConfigSchema = z.object({
   /** Replication factor of topics CMF creates. */
   KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
   KAFKA_CLIENT_ID: name.default('cmf'),
+  /** Connect to the brokers over TLS (the system's trusted CAs). */
+  KAFKA_SSL: bool.default(false),
+  /** SASL mechanism for the brokers; unset means no SASL. Needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD. */
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   /** The workers' consumer group: the one KEDA watches. */
   WORKER_GROUP_ID: name.default('cmf-worker'),
   /** Each gateway consumes ws-out in a group of its own: `<prefix>-<gateway id>`. */
@@ -56,6 +62,18 @@ export const ConfigSchema = z.object({
   /** How long a stopping process waits for sockets and the producer. */
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** The gateway URL (ws:// or wss://) the standalone simulator page points at; unset: the host that served the page. */
+  SIMULATOR_GATEWAY_URL: z.string().regex(/^wss?:\/\/\S+$/, 'a ws:// or wss:// URL').optional(),
+  /** Set by Kubernetes in every pod: the admin API's GET /cluster reads the cluster only when it is present. */
+  KUBERNETES_SERVICE_HOST: z.string().optional(),
+  /** Namespace GET /cluster looks in; default: the pod's own (its service account's namespace). */
+  K8S_NAMESPACE: z.string().optional(),
+  /** Label selector of the gateway pods GET /cluster reports on. */
+  K8S_GATEWAY_SELECTOR: z.string().min(1).default('app.kubernetes.io/component=gateway'),
+  /** Name of the worker Deployment GET /cluster reports on. */
+  K8S_WORKER_DEPLOYMENT: name.default('cmf-worker'),
+  /** Name of the KEDA ScaledObject that scales the workers. */
+  K8S_SCALED_OBJECT: name.default('cmf-worker'),
 });
 
 export type RawConfig = z.infer<typeof ConfigSchema>;
@@ -71,7 +89,8 @@ export type Config = RawConfig & { brokers: string[]; topics: Topics };
 
 /** Parse the environment once; a bad value throws CmfError('invalid-config') naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // A blank value means unset: PORT=" " must not become port 0.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const result = ConfigSchema.safeParse(present);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
@@ -89,6 +108,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (badBroker) {
     const variable = raw.KAFKA_BROKERS ? 'KAFKA_BROKERS' : 'KAFKA_BROKER';
     throw new CmfError('invalid-config', `Invalid configuration: ${variable}: "${badBroker}" is not host:port`);
+  }
+  if (raw.KAFKA_SASL_MECHANISM) {
+    const missing = (['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const).find((v) => !raw[v]);
+    if (missing) throw new CmfError('invalid-config', `Invalid configuration: ${missing} is required with KAFKA_SASL_MECHANISM`);
   }
   return {
     ...raw,

@@ -1,8 +1,19 @@
-export type { Batch, Bus, ConsumedRecord, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from './bus/bus.js';
+export type {
+  Batch,
+  Bus,
+  ConsumedRecord,
+  OutgoingRecord,
+  PartitionLag,
+  SubscribeOptions,
+  Subscription,
+  TopicSpec,
+} from './bus/bus.js';
 export { MemoryBus } from './bus/memory-bus.js';
 export { KafkaBus, type KafkaBusOptions } from './bus/kafka-bus.js';
 export { partitionOf } from './bus/partition-of.js';
 export { createBus } from './create-bus.js';
+export { withTimeout } from './with-timeout.js';
+export { Metrics, serveMetrics, type LagSource, type MetricsComponent, type MetricsOptions } from './metrics.js';
 export { ConfigSchema, loadConfig, type Config, type RawConfig, type Topics } from './config.js';
 export { CmfError, ErrorCodes, type ErrorCode } from './errors.js';
 export { clientIdOf, newGatewayId } from './ids.js';

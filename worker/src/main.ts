@@ -1,13 +1,14 @@
 import { createServer } from 'node:http';
-import { closeServer, createBus, listen, requireKafka, runService, topicSpecs } from '@cmf/shared';
+import { closeServer, createBus, listen, Metrics, requireKafka, runService, serveMetrics, topicSpecs } from '@cmf/shared';
 import { createWorker } from './worker.js';
 
 await runService('worker', async (config, logger) => {
   requireKafka(config, 'worker');
-  const bus = createBus(config, logger);
+  const metrics = new Metrics({ processMetrics: true });
+  const bus = createBus(config, logger, metrics);
   await bus.ensureTopics(topicSpecs(config));
-  const worker = await createWorker({ bus, config, logger });
-  // Probes only: the worker serves no traffic.
+  const worker = await createWorker({ bus, config, logger, metrics });
+  // Probes and metrics only: the worker serves no traffic.
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (status: number, body: object): void => {
@@ -19,6 +20,8 @@ await runService('worker', async (config, logger) => {
       );
     } else if (path === '/ready') {
       void bus.isConnected().then((up) => reply(up && worker.ready ? 200 : 503, { ready: up && worker.ready }));
+    } else if (path === '/metrics') {
+      serveMetrics(metrics, res);
     } else {
       reply(404, { error: { code: 'not-found', message: 'Not found' } });
     }

@@ -16,6 +16,10 @@ export class Outputs {
   readonly out: OutgoingRecord[] = [];
   readonly presence: OutgoingRecord[] = [];
   readonly deadLetters: OutgoingRecord[] = [];
+  /** Tallies for metrics, added to the process's counters once the batch is produced. */
+  deliveries = 0;
+  kicks = 0;
+  readonly errorCodes = new Map<string, number>();
   private source = '';
   private n = 0;
 
@@ -25,16 +29,24 @@ export class Outputs {
     this.n = 0;
   }
 
+  /** The input record being processed, as `<partition>-<offset>`. */
+  get position(): string {
+    return this.source;
+  }
+
   nextId(): string {
     this.n += 1;
     return `${this.source}-${this.n}`;
   }
 
   deliver(key: string, target: Target, frame: ServerFrame, id = this.nextId()): void {
+    this.deliveries += 1;
+    if (frame.type === 'error') this.errorCodes.set(frame.code, (this.errorCodes.get(frame.code) ?? 0) + 1);
     this.command(key, { kind: 'deliver', id, target, frame: JSON.stringify(frame) });
   }
 
   kick(key: string, target: Target, frame: ServerFrame): void {
+    this.kicks += 1;
     this.command(key, { kind: 'kick', id: this.nextId(), target, frame: JSON.stringify(frame) });
   }
 

@@ -1,5 +1,6 @@
 import {
   clientPresenceKey,
+  departedPresenceKey,
   gatewayPresenceKey,
   PRESENCE_KEY,
   type ClientPresence,
@@ -14,6 +15,10 @@ import type { Outputs } from './outputs.js';
  * each batch, so every decision sees all earlier ones: that is what makes each connect and
  * disconnect announced exactly once.
  *
+ * A batch retried after its presence writes landed but its announcements did not (a failed
+ * publish, a crash in between) finds its own writes by their `source` and announces again, with
+ * the same command ids, which gateways drop if they did deliver them.
+ *
  * Announcements are grouped so a burst of connects costs one client-list, not one per connect:
  * a group emits its disconnect notices, then the client list, then its connect notices, which
  * keeps the original order for each client (welcome, client-list, client-connected on connect;
@@ -22,8 +27,8 @@ import type { Outputs } from './outputs.js';
 export class PresenceBatch {
   private readonly clients = new Map<string, ClientPresence | null>();
   private readonly gateways = new Map<string, GatewayPresence | null>();
-  private connected: string[] = [];
-  private disconnected: string[] = [];
+  private connected: { clientId: string; source: string }[] = [];
+  private disconnected: { clientId: string; source: string }[] = [];
   private latest = 0;
 
   private constructor(
@@ -31,8 +36,15 @@ export class PresenceBatch {
     private readonly outputs: Outputs,
   ) {}
 
-  static async begin(view: PresenceView, outputs: Outputs): Promise<PresenceBatch> {
+  /** Syncs the view, and forgets departures of earlier batches (they were announced). */
+  static async begin(view: PresenceView, outputs: Outputs, partition: number, firstOffset: string): Promise<PresenceBatch> {
     await view.sync();
+    for (const d of view.departed()) {
+      const [p, o] = d.source.split('-');
+      if (Number(p) !== partition || BigInt(o ?? '0') < BigInt(firstOffset)) {
+        outputs.setPresence(departedPresenceKey(d.clientId), null);
+      }
+    }
     return new PresenceBatch(view, outputs);
   }
 
@@ -41,22 +53,33 @@ export class PresenceBatch {
   }
 
   connect(clientId: string, gateway: string, at: number): void {
+    const source = this.outputs.position;
     this.seen(at);
     this.touchGateway(gateway, at, false);
-    if (this.client(clientId)) return;
-    const entry: ClientPresence = { kind: 'client', clientId, gateway, connectedAt: at };
+    const known = this.client(clientId);
+    if (known) {
+      if (known.source === source) this.connected.push({ clientId, source });
+      return;
+    }
+    const entry: ClientPresence = { kind: 'client', clientId, gateway, connectedAt: at, source };
     this.clients.set(clientId, entry);
     this.outputs.setPresence(clientPresenceKey(clientId), entry);
-    this.connected.push(clientId);
+    this.connected.push({ clientId, source });
   }
 
   disconnect(clientId: string, at: number): void {
+    const source = this.outputs.position;
     this.seen(at);
-    if (!this.client(clientId)) return;
-    if (this.connected.includes(clientId)) this.flush();
+    if (!this.client(clientId)) {
+      const departed = this.view.departed().find((d) => d.clientId === clientId);
+      if (departed?.source === source) this.disconnected.push({ clientId, source });
+      return;
+    }
+    if (this.connected.some((c) => c.clientId === clientId)) this.flush();
     this.clients.set(clientId, null);
     this.outputs.setPresence(clientPresenceKey(clientId), null);
-    this.disconnected.push(clientId);
+    this.outputs.setPresence(departedPresenceKey(clientId), { kind: 'departed', clientId, source });
+    this.disconnected.push({ clientId, source });
   }
 
   heartbeat(gateway: string, at: number): void {
@@ -121,18 +144,19 @@ export class PresenceBatch {
     this.latest = Math.max(this.latest, at);
   }
 
+  /** Notices take ids from the record that caused them, so a retry repeats them exactly. */
   private flush(): void {
     if (this.connected.length === 0 && this.disconnected.length === 0) return;
     const all = { type: 'all' } as const;
-    for (const clientId of this.disconnected) {
-      this.outputs.deliver(PRESENCE_KEY, all, { type: 'client-disconnected', clientId });
+    for (const { clientId, source } of this.disconnected) {
+      this.outputs.deliver(PRESENCE_KEY, all, { type: 'client-disconnected', clientId }, `${source}-gone-${clientId}`);
     }
     const clients = this.allClients()
       .sort((a, b) => a.connectedAt - b.connectedAt)
       .map((c) => c.clientId);
     this.outputs.deliver(PRESENCE_KEY, all, { type: 'client-list', clients });
-    for (const clientId of this.connected) {
-      this.outputs.deliver(PRESENCE_KEY, all, { type: 'client-connected', clientId });
+    for (const { clientId, source } of this.connected) {
+      this.outputs.deliver(PRESENCE_KEY, all, { type: 'client-connected', clientId }, `${source}-new-${clientId}`);
     }
     this.connected = [];
     this.disconnected = [];

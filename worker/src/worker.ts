@@ -11,6 +11,7 @@ import {
   type Bus,
   type Config,
   type Logger,
+  Metrics,
   type Subscription,
   type WsInRecord,
 } from '@cmf/shared';
@@ -22,6 +23,8 @@ export interface WorkerDeps {
   bus: Bus;
   config: Config;
   logger: Logger;
+  /** Where the worker counts what it processes and produces; default: metrics of its own. */
+  metrics?: Metrics;
 }
 
 export interface Worker {
@@ -37,7 +40,7 @@ const isPresenceEvent = (r: WsInRecord): boolean => r.kind !== 'frame' && r.kind
  * ws-out. A batch's outputs are acknowledged before the batch is committed (at least once);
  * presence writes are acknowledged before the announcements that depend on them go out.
  */
-export async function createWorker({ bus, config, logger }: WorkerDeps): Promise<Worker> {
+export async function createWorker({ bus, config, logger, metrics = new Metrics() }: WorkerDeps): Promise<Worker> {
   const log = logger.child('worker');
   const view = await PresenceView.start(bus, config.topics.presence, log);
   let ready = false;
@@ -60,8 +63,11 @@ export async function createWorker({ bus, config, logger }: WorkerDeps): Promise
         });
       }
     }
-    const presence = records.some((r) => isPresenceEvent(r.record)) ? await PresenceBatch.begin(view, outputs) : undefined;
-    const find = async (id: string) => presence?.client(id) ?? view.find(id);
+    const presence = records.some((r) => isPresenceEvent(r.record))
+      ? await PresenceBatch.begin(view, outputs, batch.partition, records[0]!.offset)
+      : undefined;
+    // In the presence partition the batch's own state is the truth: a client it removed is gone.
+    const find = async (id: string) => (presence ? presence.client(id) : view.find(id));
     for (const { offset, record } of records) {
       outputs.from(batch.partition, offset);
       switch (record.kind) {
@@ -94,6 +100,12 @@ export async function createWorker({ bus, config, logger }: WorkerDeps): Promise
       bus.publish(config.topics.out, outputs.out),
       bus.publish(config.topics.deadLetter, outputs.deadLetters),
     ]);
+    // Counted once the batch's outputs are acknowledged, so a retried batch counts once.
+    metrics.records += batch.records.length;
+    metrics.deliveries += outputs.deliveries;
+    metrics.kickCommands += outputs.kicks;
+    metrics.deadLetters += outputs.deadLetters.length;
+    for (const [code, n] of outputs.errorCodes) metrics.countError('worker', code, n);
   };
 
   const subscription: Subscription = await bus.subscribe({

@@ -33,12 +33,28 @@ export interface SubscribeOptions {
   group?: string;
   /** Start from the oldest record when the group (or private subscription) has no position yet. */
   fromBeginning?: boolean;
+  /** How a private subscription shows in the broker's tools (Kafka: its consumer group id); unique. */
+  label?: string;
   /**
    * Called with the records of one partition, in order. When it resolves the batch counts as
    * consumed (its offsets are committed). When it throws the same records are handed again after
    * a back-off, so the handler sees each record at least once.
    */
   onBatch(batch: Batch): Promise<void>;
+}
+
+/** How far one consumer group is behind on one partition of a topic. */
+export interface PartitionLag {
+  partition: number;
+  /** The group's committed position (the next offset it will read), or null when it has none yet. */
+  committed: string | null;
+  /** The offset the next published record will get. */
+  end: string;
+  /**
+   * Records published but not yet consumed by the group. A group with no committed position is
+   * counted from the oldest record still kept, since CMF's groups start from the beginning.
+   */
+  lag: number;
 }
 
 export interface Subscription {
@@ -62,6 +78,11 @@ export interface Bus {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Per partition, the offset the next published record will get. */
   endOffsets(topic: string): Promise<Map<number, string>>;
+  /**
+   * Per partition of `topic`, in partition order, how far `group` is behind: what autoscaling
+   * on lag sees. Rejects when the broker cannot be reached.
+   */
+  groupLag(group: string, topic: string): Promise<PartitionLag[]>;
   /** Asks the broker now; false when it cannot be reached. */
   isConnected(): Promise<boolean>;
   /** Stops every subscription and flushes pending publishes. */

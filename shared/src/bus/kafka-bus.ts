@@ -9,16 +9,22 @@ import {
   type EachBatchPayload,
   type LogEntry,
   type Producer,
+  type SASLOptions,
 } from 'kafkajs';
 import { CmfError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Bus, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from './bus.js';
+import type { Bus, OutgoingRecord, PartitionLag, SubscribeOptions, Subscription, TopicSpec } from './bus.js';
 
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
   replicationFactor: number;
   logger: Logger;
+  /** TLS to the brokers. */
+  ssl?: boolean;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  /** Told how long each produce request took to be acknowledged, in seconds (for metrics). */
+  onProduced?: (seconds: number) => void;
 }
 
 interface PendingPublish {
@@ -56,11 +62,14 @@ export class KafkaBus implements Bus {
         if (level <= KafkaLogLevel.WARN) options.logger.warn(`kafkajs: ${message}`, fields);
         else options.logger.debug(`kafkajs: ${message}`, fields);
       };
-    this.kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, logCreator });
+    // Each mechanism shares one shape; kafkajs types them as a union it cannot narrow here.
+    const security = { ssl: options.ssl ?? false, ...(options.sasl ? { sasl: options.sasl as SASLOptions } : {}) };
+    this.kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, logCreator, ...security });
     // A separate client with no retries, so /health answers within a bounded time.
     this.health = new Kafka({
       clientId: `${options.clientId}-health`,
       brokers: options.brokers,
+      ...security,
       connectionTimeout: 1000,
       requestTimeout: 2000,
       retry: { retries: 0 },
@@ -108,10 +117,14 @@ export class KafkaBus implements Bus {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     await this.connect();
     const isPrivate = !options.group;
-    const groupId = options.group ?? `${this.options.clientId}-private-${randomUUID()}`;
-    // A private subscription starts exactly at today's end, so nothing published after
-    // subscribe() resolves can be missed, whatever the timing of the group join.
-    const startAt = isPrivate && !options.fromBeginning ? await this.endOffsets(options.topic) : undefined;
+    const groupId = options.group ?? options.label ?? `${this.options.clientId}-private-${randomUUID()}`;
+    // A private subscription commits nothing; it keeps its own position per partition and seeks
+    // there at every group join, starting exactly at today's end (unless fromBeginning). So
+    // nothing published after subscribe() resolves is missed, whatever the timing of the join,
+    // and a consumer that crashes and rejoins resumes where it was, not at the latest offset.
+    const positions = new Map<number, string>(
+      isPrivate && !options.fromBeginning ? await this.endOffsets(options.topic) : [],
+    );
     const consumer = this.kafka.consumer({
       groupId,
       sessionTimeout: 10_000,
@@ -122,36 +135,42 @@ export class KafkaBus implements Bus {
     this.consumers.add(consumer);
     let joinedResolve!: () => void;
     const joined = new Promise<void>((resolve) => (joinedResolve = resolve));
-    consumer.on(consumer.events.GROUP_JOIN, () => joinedResolve());
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      try {
+        for (const [partition, offset] of positions) consumer.seek({ topic: options.topic, partition, offset });
+      } catch (err) {
+        this.options.logger.warn('could not seek after joining; the next join seeks again', { err });
+      }
+      joinedResolve();
+    });
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? false });
     // Batches under way, so close() lets the last one commit before the consumer leaves.
     const active = new Set<Promise<void>>();
     const handle = async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
-        const records = batch.messages.map((m) => ({
-          key: m.key ? m.key.toString('utf8') : null,
-          value: m.value,
-          offset: m.offset,
-        }));
-        for (let failures = 0; ; failures += 1) {
-          if (!isRunning() || isStale()) return;
-          try {
-            await options.onBatch({ topic: batch.topic, partition: batch.partition, records });
-            break;
-          } catch (err) {
-            this.options.logger.warn('batch handler failed; retrying', {
-              topic: batch.topic,
-              partition: batch.partition,
-              err,
-            });
-            await delay(Math.min(5000, 100 * 2 ** failures));
-            await heartbeat();
-          }
+      const records = batch.messages.map((m) => ({
+        key: m.key ? m.key.toString('utf8') : null,
+        value: m.value,
+        offset: m.offset,
+      }));
+      for (let failures = 0; ; failures += 1) {
+        if (!isRunning() || isStale()) return;
+        try {
+          await options.onBatch({ topic: batch.topic, partition: batch.partition, records });
+          break;
+        } catch (err) {
+          this.options.logger.warn('batch handler failed; retrying', {
+            topic: batch.topic,
+            partition: batch.partition,
+            err,
+          });
+          await delay(Math.min(5000, 100 * 2 ** failures));
+          await heartbeat();
         }
-        if (!isPrivate) {
-          const next = (BigInt(batch.lastOffset()) + 1n).toString();
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-        }
+      }
+      const next = (BigInt(batch.lastOffset()) + 1n).toString();
+      if (isPrivate) positions.set(batch.partition, next);
+      else await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
     };
     await consumer.run({
       autoCommit: false,
@@ -161,7 +180,6 @@ export class KafkaBus implements Bus {
         return run.finally(() => active.delete(run));
       },
     });
-    for (const [partition, offset] of startAt ?? []) consumer.seek({ topic: options.topic, partition, offset });
     await joined;
     return {
       close: async () => {
@@ -177,6 +195,22 @@ export class KafkaBus implements Bus {
     await this.connect();
     const offsets = await this.admin.fetchTopicOffsets(topic);
     return new Map(offsets.map((o) => [o.partition, o.high]));
+  }
+
+  async groupLag(group: string, topic: string): Promise<PartitionLag[]> {
+    await this.connect();
+    const [ends, [committed]] = await Promise.all([
+      this.admin.fetchTopicOffsets(topic),
+      this.admin.fetchOffsets({ groupId: group, topics: [topic] }),
+    ]);
+    // kafkajs answers "-1" for a partition the group has never committed.
+    const positions = new Map(committed?.partitions.filter((p) => p.offset !== '-1').map((p) => [p.partition, p.offset]));
+    return ends
+      .map(({ partition, high, low }) => {
+        const position = positions.get(partition) ?? null;
+        return { partition, committed: position, end: high, lag: Math.max(0, Number(BigInt(high) - BigInt(position ?? low))) };
+      })
+      .sort((a, b) => a.partition - b.partition);
   }
 
   async isConnected(): Promise<boolean> {
@@ -230,15 +264,21 @@ export class KafkaBus implements Bus {
       for (const r of p.records) messages.push({ key: r.key, value: r.value });
       byTopic.set(p.topic, messages);
     }
+    const { onProduced } = this.options;
+    let started = 0;
     const send = this.connect()
-      .then(() =>
-        this.producer.sendBatch({
+      .then(() => {
+        started = performance.now();
+        return this.producer.sendBatch({
           acks: -1,
           topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        }),
-      )
+        });
+      })
       .then(
-        () => batch.forEach((p) => p.resolve()),
+        () => {
+          onProduced?.((performance.now() - started) / 1000);
+          batch.forEach((p) => p.resolve());
+        },
         (err: unknown) => batch.forEach((p) => p.reject(err)),
       );
     this.inFlight.add(send);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CmfError } from '../errors.js';
-import type { Batch, Bus, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from './bus.js';
+import type { Batch, Bus, OutgoingRecord, PartitionLag, SubscribeOptions, Subscription, TopicSpec } from './bus.js';
 import { partitionOf } from './partition-of.js';
 
 const MAX_BATCH = 500;
@@ -66,6 +66,20 @@ export class MemoryBus implements Bus {
 
   async endOffsets(topic: string): Promise<Map<number, string>> {
     return new Map(this.partitions(topic).map((p, i) => [i, String(p.length)]));
+  }
+
+  async groupLag(group: string, topic: string): Promise<PartitionLag[]> {
+    if (this.closed) throw new CmfError('bus-closed', 'bus is closed');
+    const positions = this.groups.get(`${topic}\0${group}`)?.positions;
+    return this.partitions(topic).map((log, partition) => {
+      const committed = positions?.[partition];
+      return {
+        partition,
+        committed: committed === undefined ? null : String(committed),
+        end: String(log.length),
+        lag: log.length - (committed ?? 0),
+      };
+    });
   }
 
   async isConnected(): Promise<boolean> {

@@ -2,7 +2,12 @@ import type { Batch, Bus, Subscription } from '../bus/bus.js';
 import { CmfError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { decodeRecord } from '../protocol/codec.js';
-import { PresenceRecordSchema, type ClientPresence, type GatewayPresence } from '../protocol/records.js';
+import {
+  PresenceRecordSchema,
+  type ClientPresence,
+  type DepartedPresence,
+  type GatewayPresence,
+} from '../protocol/records.js';
 
 interface Waiter {
   ends: Map<number, bigint>;
@@ -17,6 +22,7 @@ interface Waiter {
 export class PresenceView {
   private readonly clientsById = new Map<string, ClientPresence>();
   private readonly gatewaysById = new Map<string, GatewayPresence>();
+  private readonly departedById = new Map<string, DepartedPresence>();
   private readonly next = new Map<number, bigint>();
   private waiters: Waiter[] = [];
   private subscription: Subscription | undefined;
@@ -46,6 +52,11 @@ export class PresenceView {
 
   gateways(): GatewayPresence[] {
     return [...this.gatewaysById.values()];
+  }
+
+  /** Clients removed by the latest presence batches (see DepartedPresenceSchema). */
+  departed(): DepartedPresence[] {
+    return [...this.departedById.values()];
   }
 
   get size(): number {
@@ -85,13 +96,16 @@ export class PresenceView {
     for (const record of batch.records) {
       const key = record.key ?? '';
       if (record.value === null || record.value.length === 0) {
-        if (key.startsWith('client:')) this.clientsById.delete(key.slice('client:'.length));
-        else if (key.startsWith('gateway:')) this.gatewaysById.delete(key.slice('gateway:'.length));
+        const [kind, id = ''] = splitKey(key);
+        if (kind === 'client') this.clientsById.delete(id);
+        else if (kind === 'gateway') this.gatewaysById.delete(id);
+        else if (kind === 'departed') this.departedById.delete(id);
       } else {
         try {
           const value = decodeRecord(PresenceRecordSchema, record.value);
           if (value.kind === 'client') this.clientsById.set(value.clientId, value);
-          else this.gatewaysById.set(value.gateway, value);
+          else if (value.kind === 'gateway') this.gatewaysById.set(value.gateway, value);
+          else this.departedById.set(value.clientId, value);
         } catch (err) {
           this.logger.warn('skipping bad presence record', { key, offset: record.offset, err });
         }
@@ -109,4 +123,10 @@ export class PresenceView {
     for (const [partition, end] of ends) if ((this.next.get(partition) ?? 0n) < end) return false;
     return true;
   }
+}
+
+/** `client:<id>` → ['client', '<id>']; ids may contain ':' themselves. */
+function splitKey(key: string): [string, string | undefined] {
+  const at = key.indexOf(':');
+  return at < 0 ? [key, undefined] : [key.slice(0, at), key.slice(at + 1)];
 }

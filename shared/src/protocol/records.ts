@@ -145,11 +145,13 @@ export type WsOutRecord = z.infer<typeof WsOutRecordSchema>;
 
 // ---- ws-presence: compacted; key `client:<id>` or `gateway:<id>`, a tombstone (null) removes ----
 
+/** `source`: the ws-in position (`<partition>-<offset>`) of the connect record that wrote it. */
 export const ClientPresenceSchema = z.object({
   kind: z.literal('client'),
   clientId: z.string(),
   gateway: z.string(),
   connectedAt: at,
+  source: z.string().optional(),
 });
 
 export const GatewayPresenceSchema = z.object({
@@ -158,11 +160,27 @@ export const GatewayPresenceSchema = z.object({
   lastSeen: at,
 });
 
-export const PresenceRecordSchema = z.discriminatedUnion('kind', [ClientPresenceSchema, GatewayPresenceSchema]);
+/**
+ * A client removed by the ws-in record at `source`. Kept until the next presence batch, so a
+ * batch retried after its presence writes landed (but not its announcements) still announces.
+ */
+export const DepartedPresenceSchema = z.object({
+  kind: z.literal('departed'),
+  clientId: z.string(),
+  source: z.string(),
+});
+
+export const PresenceRecordSchema = z.discriminatedUnion('kind', [
+  ClientPresenceSchema,
+  GatewayPresenceSchema,
+  DepartedPresenceSchema,
+]);
 
 export type ClientPresence = z.infer<typeof ClientPresenceSchema>;
 export type GatewayPresence = z.infer<typeof GatewayPresenceSchema>;
+export type DepartedPresence = z.infer<typeof DepartedPresenceSchema>;
 export type PresenceRecord = z.infer<typeof PresenceRecordSchema>;
 
 export const clientPresenceKey = (clientId: string): string => `client:${clientId}`;
 export const gatewayPresenceKey = (gateway: string): string => `gateway:${gateway}`;
+export const departedPresenceKey = (clientId: string): string => `departed:${clientId}`;

@@ -5,6 +5,15 @@ import { Collector } from '../../../test/support/collector.js';
 const records = (prefix: string, n: number, key = (i: number) => `k${i % 5}`) =>
   Array.from({ length: n }, (_, i) => ({ key: key(i), value: Buffer.from(`${prefix}-${i}`) }));
 
+/** Polls `check` until it holds: for state that changes with no event to wait on (commits). */
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** The Bus contract: every implementation passes this same suite. */
 export function busContract(name: string, makeBus: () => Promise<Bus>): void {
   describe(`${name} satisfies the Bus contract`, () => {
@@ -117,6 +126,29 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
       expect([...ends.values()].reduce((sum, o) => sum + Number(o), 0)).toBe(8);
       await c.count(8);
       expect(c.received.find((r) => r.key === 'gone')?.value).toBeNull();
+    });
+
+    test('groupLag counts per partition what a group has not consumed yet', async () => {
+      const group = `g-${randomUUID()}`;
+      await bus.publish(topic, records('lag', 12, (i) => `key-${i}`));
+      const before = await bus.groupLag(group, topic);
+      expect(before.map((p) => p.partition)).toEqual([0, 1, 2]);
+      expect(before.every((p) => p.committed === null && p.lag === Number(p.end))).toBe(true);
+      expect(before.reduce((sum, p) => sum + p.lag, 0)).toBe(12);
+
+      const c = new Collector();
+      const sub = await bus.subscribe({ topic, group, fromBeginning: true, onBatch: c.onBatch });
+      await c.count(12);
+      // Offsets are committed after the handler resolves: wait for the commit, not for time.
+      await waitFor(async () => (await bus.groupLag(group, topic)).every((p) => p.lag === 0));
+      const after = await bus.groupLag(group, topic);
+      expect(after.map((p) => p.committed)).toEqual(after.map((p) => p.end));
+      await sub.close();
+
+      await bus.publish(topic, records('more', 3, () => 'one-key'));
+      const behind = await bus.groupLag(group, topic);
+      expect(behind.reduce((sum, p) => sum + p.lag, 0)).toBe(3);
+      expect(behind.filter((p) => p.lag > 0)).toHaveLength(1);
     });
 
     test('it reports itself connected, and refuses to publish once closed', async () => {
