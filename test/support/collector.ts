@@ -1,4 +1,5 @@
 import type { Batch } from '@cmf/shared';
+import { Waiters } from './waiters.js';
 
 export interface Received {
   key: string | null;
@@ -10,7 +11,7 @@ export interface Received {
 /** Gathers what a subscription receives; `until` waits on arrivals, not on time. */
 export class Collector {
   readonly received: Received[] = [];
-  private waiters: { check: () => boolean; resolve: () => void }[] = [];
+  private readonly waiters = new Waiters();
 
   readonly onBatch = async (batch: Batch): Promise<void> => {
     for (const r of batch.records) {
@@ -24,21 +25,7 @@ export class Collector {
   }
 
   until(check: (received: Received[]) => boolean, timeoutMs = 20_000): Promise<void> {
-    if (check(this.received)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`timed out after ${timeoutMs} ms with ${this.received.length} records received`));
-      }, timeoutMs);
-      const waiter = {
-        check: () => check(this.received),
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      this.waiters.push(waiter);
-    });
+    return this.waiters.until(() => check(this.received), timeoutMs, () => `${this.received.length} records received`);
   }
 
   count(n: number, timeoutMs?: number): Promise<void> {
@@ -46,10 +33,6 @@ export class Collector {
   }
 
   notify(): void {
-    this.waiters = this.waiters.filter((w) => {
-      if (!w.check()) return true;
-      w.resolve();
-      return false;
-    });
+    this.waiters.notify();
   }
 }

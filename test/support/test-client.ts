@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { Waiters } from './waiters.js';
 
 export interface Frame {
   type: string;
@@ -10,7 +11,7 @@ export class TestClient {
   readonly frames: Frame[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   id = '';
-  private waiters: { check: () => boolean; resolve: () => void }[] = [];
+  private readonly waiters = new Waiters();
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
@@ -48,21 +49,11 @@ export class TestClient {
   }
 
   until(check: (frames: Frame[]) => boolean, timeoutMs = 30_000): Promise<void> {
-    if (check(this.frames)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`${this.id || 'client'}: timed out; last frames: ${JSON.stringify(this.frames.slice(-5))}`));
-      }, timeoutMs);
-      const waiter = {
-        check: () => check(this.frames),
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      this.waiters.push(waiter);
-    });
+    return this.waiters.until(
+      () => check(this.frames),
+      timeoutMs,
+      () => `${this.id || 'client'}; last frames: ${JSON.stringify(this.frames.slice(-5))}`,
+    );
   }
 
   /** Waits until a frame of this type matching `match` arrives, and returns it. */
@@ -77,10 +68,6 @@ export class TestClient {
   }
 
   private notify(): void {
-    this.waiters = this.waiters.filter((w) => {
-      if (!w.check()) return true;
-      w.resolve();
-      return false;
-    });
+    this.waiters.notify();
   }
 }
