@@ -9,6 +9,7 @@ import {
   type Config,
   type Logger,
   type Metrics,
+  kafkaState,
   type PresenceView,
   withTimeout,
 } from '@cmf/shared';
@@ -50,10 +51,6 @@ async function command(deps: AdminDeps, res: Response, cmd: AdminCommand, extra:
   res.status(202).json({ status: 'accepted', requestId, ...extra });
 }
 
-async function kafkaState(deps: AdminDeps): Promise<'connected' | 'disconnected' | 'not-configured'> {
-  if (deps.config.brokers.length === 0) return 'not-configured';
-  return (await deps.bus.isConnected()) ? 'connected' : 'disconnected';
-}
 
 const LAG_TIMEOUT_MS = 3000;
 
@@ -77,7 +74,7 @@ export const routes: Route[] = [
     summary: 'Liveness: status, time, connected clients and the real Kafka state',
     public: true,
     async handler(deps, _req, res) {
-      const kafka = await kafkaState(deps);
+      const kafka = await kafkaState(deps.bus, deps.config);
       res.json({
         status: kafka === 'disconnected' ? 'degraded' : 'healthy',
         timestamp: new Date().toISOString(),

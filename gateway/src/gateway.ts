@@ -13,6 +13,8 @@ import {
   type Batch,
   type Bus,
   type Config,
+  kafkaState,
+  type KafkaState,
   type Logger,
   Metrics,
   type Subscription,
@@ -33,7 +35,7 @@ export interface GatewayHealth {
   status: 'healthy' | 'degraded';
   timestamp: string;
   clients: number;
-  kafka: 'connected' | 'disconnected' | 'not-configured';
+  kafka: KafkaState;
   gateway: string;
 }
 
@@ -65,7 +67,6 @@ const SEEN_CAPACITY = 100_000;
 export async function createGateway({ bus, config, logger, metrics = new Metrics() }: GatewayDeps): Promise<Gateway> {
   const id = config.GATEWAY_ID ?? newGatewayId();
   const log = logger.child('gateway');
-  const kafkaConfigured = config.brokers.length > 0;
   const connections = new Map<string, Connection>();
   const seen = new RecentIds(SEEN_CAPACITY);
   let sequence = 0;
@@ -143,13 +144,18 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
     metrics.framesOut += frames.length;
   };
 
-  const targets = (target: Target): Connection[] => {
+  /** The sockets a command targets; a generator, so a broadcast builds no array per command. */
+  function* targets(target: Target): Generator<Connection> {
     if (target.type === 'clients') {
-      return target.ids.map((cid) => connections.get(cid)).filter((c): c is Connection => c !== undefined);
+      for (const cid of target.ids) {
+        const conn = connections.get(cid);
+        if (conn) yield conn;
+      }
+      return;
     }
-    const except = new Set(target.except ?? []);
-    return [...connections.values()].filter((c) => !except.has(c.id));
-  };
+    const except = target.except;
+    for (const conn of connections.values()) if (!except?.includes(conn.id)) yield conn;
+  }
 
   const onBatch = async (batch: Batch): Promise<void> => {
     const outgoing = new Map<Connection, Buffer[]>();
@@ -233,12 +239,12 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
       wss.handleUpgrade(req, socket, head, onConnection);
     },
     async health() {
-      const connected = kafkaConfigured ? await bus.isConnected() : true;
+      const kafka = await kafkaState(bus, config);
       return {
-        status: connected ? 'healthy' : 'degraded',
+        status: kafka === 'disconnected' ? 'degraded' : 'healthy',
         timestamp: new Date().toISOString(),
         clients: connections.size,
-        kafka: kafkaConfigured ? (connected ? 'connected' : 'disconnected') : 'not-configured',
+        kafka,
         gateway: id,
       };
     },

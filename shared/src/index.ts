@@ -28,3 +28,4 @@ export { parseClientFrame, type FrameProblem, type ParsedClientFrame } from './p
 export { topicSpecs } from './topic-specs.js';
 export { runService, requireKafka, type Service } from './run-service.js';
 export { listen, closeServer } from './listen.js';
+export { kafkaState, type KafkaState } from './kafka-state.js';
