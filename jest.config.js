@@ -1,4 +1,9 @@
-/** Unit tests (`*.test.ts`) need nothing; integration tests (`*.int.test.ts`) need a Kafka broker. */
+/**
+ * Three projects, told apart by file name:
+ * - unit (`*.test.ts`): nothing but Node, in-process, on the memory bus;
+ * - integration (`*.int.test.ts`): a real Kafka broker, components as separate processes;
+ * - e2e (`*.e2e.test.ts`): real programs a user runs: Chromium, Helm, wscat, curl.
+ */
 const common = {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
@@ -13,6 +18,8 @@ const common = {
   },
 };
 
+const everywhere = (suffix) => [`<rootDir>/*/test/**/*${suffix}`, `<rootDir>/test/**/*${suffix}`];
+
 export default {
   // Integration tests start processes and wait on Kafka group joins and session timeouts.
   testTimeout: 120_000,
@@ -20,13 +27,10 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
-      testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '/node_modules/'],
+      testMatch: everywhere('.test.ts'),
+      testPathIgnorePatterns: ['\\.(int|e2e)\\.test\\.ts$', '/node_modules/'],
     },
-    {
-      ...common,
-      displayName: 'integration',
-      testMatch: ['<rootDir>/*/test/**/*.int.test.ts', '<rootDir>/test/**/*.int.test.ts'],
-    },
+    { ...common, displayName: 'integration', testMatch: everywhere('.int.test.ts') },
+    { ...common, displayName: 'e2e', testMatch: everywhere('.e2e.test.ts') },
   ],
 };
