@@ -32,6 +32,10 @@ function machine(): Record<string, string | number> {
 
 async function main(opts: Options): Promise<number> {
   const plan = opts.smoke ? SMOKE_PLAN : FULL_PLAN;
+  if (cpus().length < 2 && (opts.serverCpus || opts.generatorCpus)) {
+    process.stderr.write('bench: fewer than 2 CPUs: nothing is pinned, and server and generator share the CPU\n');
+    opts = { ...opts, serverCpus: undefined, generatorCpus: undefined };
+  }
   const startedAt = new Date();
   const tools = buildTools(root, { centrifugo: opts.servers.includes('centrifugo') });
   const info = machine();

@@ -18,9 +18,18 @@ function sizes(r: BenchResults, scenario: Scenario): number[] {
   return [...new Set(r.cells.filter((c) => c.scenario === scenario).map((c) => c.size))].sort((a, b) => a - b);
 }
 
-/** One value per run, " / " between runs; a failed run shows its error briefly. */
+/** One value per run, " / " between runs; a failed run shows "failed" (its error goes under the table). */
 function perRun<S extends Scenario>(cells: (CellResult & { scenario: S })[], show: (d: DataOf<S>) => string): string {
-  return cells.map((c) => (c.data ? show(c.data as DataOf<S>) : `failed: ${(c.error ?? '?').split('\n')[0]!.slice(0, 60)}`)).join(' / ');
+  return cells.map((c) => (c.data ? show(c.data as DataOf<S>) : 'failed')).join(' / ');
+}
+
+/** A heading, the table, and a line for each failed run with its error's first line. */
+function section(title: string, table: string, cells: Map<string, CellResult[]>): string {
+  const failures = [...cells.values()]
+    .flat()
+    .filter((c) => c.error)
+    .map((c) => `- ${c.server} run ${c.run} failed: ${(c.error ?? '').split('\n')[0]}`);
+  return [`### ${title}`, table, ...(failures.length > 0 ? [failures.join('\n')] : [])].join('\n\n');
 }
 
 /** † marks a figure taken while the generator used ≥ 90% of its core. */
@@ -28,7 +37,8 @@ const dagger = (p: PhaseSummary): string => (p.generatorSaturated ? '†' : '');
 
 function s1Tables(r: BenchResults): string[] {
   return sizes(r, 'S1').map((size) => {
-    const rows = [...byServer(r, 'S1', size)].map(([server, cells]) => [
+    const servers = byServer(r, 'S1', size);
+    const rows = [...servers].map(([server, cells]) => [
       server,
       perRun(cells, (d) => `${d.setup.held}`),
       perRun(cells, (d) => fmtNum(d.kibPerConnection)),
@@ -38,16 +48,17 @@ function s1Tables(r: BenchResults): string[] {
       perRun(cells, (d) => fmtCodes(d.setup.closeCodes)),
       perRun(cells, (d) => `${d.setup.connectSec.toFixed(1)}`),
     ]);
-    return `### S1 idle, ${size} connections\n\n${markdownTable(
+    return section(`S1 idle, ${size} connections`, markdownTable(
       ['server', 'held', 'KiB RSS / connection', 'RSS MiB (empty→held)', 'CPU % at rest', 'presence bytes', 'closed by server', 'connect s'],
       rows,
-    )}`;
+    ), servers);
   });
 }
 
 function s2Tables(r: BenchResults): string[] {
   return sizes(r, 'S2').map((size) => {
-    const rows = [...byServer(r, 'S2', size)].map(([server, cells]) => [
+    const servers = byServer(r, 'S2', size);
+    const rows = [...servers].map(([server, cells]) => [
       server,
       perRun(cells, (d) => `${d.setup.held}`),
       perRun(cells, (d) => (d.ceiling ? `${d.ceiling.lowerBound ? '≥' : ''}${fmtCount(d.ceiling.deliveriesPerSec)}` : 'none')),
@@ -56,16 +67,17 @@ function s2Tables(r: BenchResults): string[] {
       perRun(cells, (d) => fmtNum(d.ceiling?.generatorCpuPct)),
       perRun(cells, (d) => d.ceiling?.limit ?? d.steps[0]?.failReason ?? 'no step ran'),
     ]);
-    return `### S2 fan-out, ${size} clients: highest broadcast rate with p99 < 100 ms and nothing lost\n\n${markdownTable(
+    return section(`S2 fan-out, ${size} clients: highest broadcast rate with p99 < 100 ms and nothing lost`, markdownTable(
       ['server', 'held', 'deliveries/s', 'p99 ms', 'server CPU %', 'generator CPU %', 'what ended the ladder'],
       rows,
-    )}`;
+    ), servers);
   });
 }
 
 function s3Tables(r: BenchResults): string[] {
   return sizes(r, 'S3').map((size) => {
-    const rows = [...byServer(r, 'S3', size)].map(([server, cells]) => {
+    const servers = byServer(r, 'S3', size);
+    const rows = [...servers].map(([server, cells]) => {
       const p = (f: (x: PhaseSummary) => string): string => perRun(cells, (d) => f(d.phase));
       return [
         server,
@@ -82,10 +94,10 @@ function s3Tables(r: BenchResults): string[] {
     });
     const plan = r.cells.find((c) => c.scenario === 'S3' && c.data);
     const rate = plan?.scenario === 'S3' ? plan.data?.phase.offeredPerSec : undefined;
-    return `### S3 latency, ${size} clients × ${rate ?? '?'} broadcasts/s\n\n${markdownTable(
+    return section(`S3 latency, ${size} clients × ${rate ?? '?'} broadcasts/s`, markdownTable(
       ['server', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'delivered', 'lost', 'dup', 'server CPU %', 'generator CPU %'],
       rows,
-    )}`;
+    ), servers);
   });
 }
 
@@ -114,16 +126,17 @@ function s4Tables(r: BenchResults): string[] {
         ]);
       }
     }
-    return `### S4 direct, ${size} clients sending to random others\n\n${markdownTable(
+    return section(`S4 direct, ${size} clients sending to random others`, markdownTable(
       ['sent/s', 'server', 'p50 ms', 'p99 ms', 'max ms', 'delivered/s', 'lost', 'server CPU %', 'generator CPU %'],
       rows,
-    )}`;
+    ), servers);
   });
 }
 
 function s5Tables(r: BenchResults): string[] {
   return sizes(r, 'S5').map((size) => {
-    const rows = [...byServer(r, 'S5', size)].map(([server, cells]) => [
+    const servers = byServer(r, 'S5', size);
+    const rows = [...servers].map(([server, cells]) => [
       server,
       perRun(cells, (d) => `${d.welcomed}`),
       perRun(cells, (d) => (d.allWelcomedSec === undefined ? `not all (last ${d.lastWelcomeSec.toFixed(1)})` : d.allWelcomedSec.toFixed(2))),
@@ -134,10 +147,10 @@ function s5Tables(r: BenchResults): string[] {
       perRun(cells, (d) => fmtNum(d.cpuPct.server)),
       perRun(cells, (d) => fmtNum(d.cpuPct.generator) + (d.generatorSaturated ? '†' : '')),
     ]);
-    return `### S5 storm, ${size} connections at once\n\n${markdownTable(
+    return section(`S5 storm, ${size} connections at once`, markdownTable(
       ['server', 'welcomed', 'all welcomed in s', 'dropped', 'bytes received', 'presence bytes', '/health max ms', 'server CPU %', 'generator CPU %'],
       rows,
-    )}`;
+    ), servers);
   });
 }
 
