@@ -2,7 +2,7 @@
  * `npm run bench`: CMF against Socket.IO, Centrifugo and a bare ws server, same scenarios,
  * same load generator, interleaved. See docs/benchmarks.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,21 @@ function machine(): Record<string, string | number> {
   };
 }
 
+/** Prints (and with --write-docs, puts into docs/benchmarks.md) the tables of a results run. */
+function publish(results: BenchResults, writeDocs: boolean): void {
+  const text = `${renderMachine(results)}\n\n${renderReport(results)}`;
+  process.stdout.write(`\n${text}\n`);
+  if (writeDocs) {
+    updateDocs(join(root, 'docs/benchmarks.md'), text);
+    process.stderr.write('bench: docs/benchmarks.md updated\n');
+  }
+}
+
 async function main(opts: Options): Promise<number> {
+  if (opts.report) {
+    publish(JSON.parse(readFileSync(opts.report, 'utf8')) as BenchResults, opts.writeDocs);
+    return 0;
+  }
   const plan = opts.smoke ? SMOKE_PLAN : FULL_PLAN;
   if (cpus().length < 2 && (opts.serverCpus || opts.generatorCpus)) {
     process.stderr.write('bench: fewer than 2 CPUs: nothing is pinned, and server and generator share the CPU\n');
@@ -66,20 +80,13 @@ async function main(opts: Options): Promise<number> {
     servers: opts.servers,
     cells,
   };
-  const report = renderReport(results);
-  const machineText = renderMachine(results);
-  process.stdout.write(`\n${machineText}\n\n${report}\n`);
-
   mkdirSync(opts.outDir, { recursive: true });
   const stamp = results.startedAt.replace(/[:.]/g, '-');
   const jsonPath = join(opts.outDir, `${stamp}.json`);
   writeFileSync(jsonPath, `${JSON.stringify(results, null, 1)}\n`);
-  writeFileSync(join(opts.outDir, `${stamp}.md`), `${machineText}\n\n${report}\n`);
+  writeFileSync(join(opts.outDir, `${stamp}.md`), `${renderMachine(results)}\n\n${renderReport(results)}\n`);
+  publish(results, opts.writeDocs);
   process.stderr.write(`bench: results in ${jsonPath} (and .md)\n`);
-  if (opts.writeDocs) {
-    updateDocs(join(root, 'docs/benchmarks.md'), `${machineText}\n\n${report}`);
-    process.stderr.write('bench: docs/benchmarks.md updated\n');
-  }
 
   const problems = unusable(cells);
   for (const p of problems) process.stderr.write(`bench: FAILED: ${p}\n`);

@@ -20,6 +20,8 @@ export interface Options {
   outDir: string;
   writeDocs: boolean;
   note?: string;
+  /** Render this results file instead of measuring. */
+  report?: string;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -36,6 +38,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --out DIR              where results go (default bench/results)
   --write-docs           replace the measured tables in docs/benchmarks.md with this run's
   --note TEXT            a note on the run (e.g. "shared machine") kept with the results
+  --report FILE          measure nothing: print the tables of a results file (with --write-docs: into the docs)
   --help`;
 
 function list<T extends string>(value: string, allowed: readonly T[], what: string): T[] {
@@ -69,6 +72,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): Options | '
       out: { type: 'string', default: defaultOutDir },
       'write-docs': { type: 'boolean', default: false },
       note: { type: 'string' },
+      report: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -100,5 +104,6 @@ export function parseOptions(argv: string[], defaultOutDir: string): Options | '
     outDir: values.out,
     writeDocs: values['write-docs'],
     note: values.note,
+    report: values.report,
   };
 }

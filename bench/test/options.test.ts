@@ -40,6 +40,10 @@ describe('npm run bench options', () => {
     expect(() => parse('--bogus')).toThrow();
   });
 
+  test('--report names a results file to render instead of measuring', () => {
+    expect(parse('--report', 'bench/results/x.json', '--write-docs')).toMatchObject({ report: 'bench/results/x.json', writeDocs: true });
+  });
+
   test('--help is its own answer', () => {
     expect(parse('--help')).toBe('help');
   });

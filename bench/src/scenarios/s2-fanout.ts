@@ -1,3 +1,4 @@
+import { fmtMs } from '../format.js';
 import type { Plan } from '../plan.js';
 import type { PhaseSummary, S2Data, S2Step } from '../results.js';
 import type { Session } from './session.js';
@@ -7,7 +8,7 @@ export function s2FailReason(step: PhaseSummary, plan: Plan['S2']): string | und
   if (step.sent === 0) return 'nothing sent';
   if (step.droppedClients > 0) return `${step.droppedClients} clients dropped`;
   if (step.expected > 0 && step.lost / step.expected > plan.maxLossFraction) return `lost ${step.lost} of ${step.expected}`;
-  if (!(step.latency.p99Ms < plan.p99LimitMs)) return `p99 ${step.latency.p99Ms} ms`;
+  if (!(step.latency.p99Ms < plan.p99LimitMs)) return `p99 ${fmtMs(step.latency.p99Ms)} ms`;
   return undefined;
 }
 
