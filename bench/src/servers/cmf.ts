@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { freePort, httpOk, startProcess, stopProcess, waitUntil, type Started } from '../processes.js';
+import { freePort, httpOk, sleep, startProcess, stopProcess, waitUntil, type Started } from '../processes.js';
 import { cmfRoundTrip } from './round-trip.js';
 import type { RunningServer, ServerContext } from './server.js';
 
@@ -38,29 +38,18 @@ export async function startCmfMemory(ctx: ServerContext): Promise<RunningServer>
   };
 }
 
-const KAFKA_START_ATTEMPTS = 3;
+const KAFKA_START_ATTEMPTS = 5;
+const KAFKA_RETRY_DELAY_MS = 3000;
 
 /**
  * A gateway (pinned like every server) and a worker on the run's broker, with topics and
  * groups of their own. The worker and the broker are not pinned: they share both cores.
  * A worker that starts right after creating its topics may fail on a partition whose leader
- * is not elected yet; such a start is retried with new topics, and said so on stderr.
+ * is not elected yet; it is started again on the same topics after a pause, and said so.
  */
 export async function startCmfKafka(ctx: ServerContext): Promise<RunningServer> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startCmfKafkaOnce(ctx, attempt);
-    } catch (err) {
-      if (attempt >= KAFKA_START_ATTEMPTS) throw err;
-      const lines = (err as Error).message.split('\n').filter(Boolean);
-      process.stderr.write(`bench: cmf-kafka did not start (attempt ${attempt}): ${lines[0]} … ${lines[lines.length - 1]}; retrying\n`);
-    }
-  }
-}
-
-async function startCmfKafkaOnce(ctx: ServerContext, attempt: number): Promise<RunningServer> {
   const broker = await ctx.kafka();
-  const prefix = `bench${ctx.instance}a${attempt}-${Date.now().toString(36)}`;
+  const prefix = `bench${ctx.instance}-${Date.now().toString(36)}`;
   const kafkaEnv = {
     KAFKA_BROKERS: broker.brokers,
     KAFKA_TOPIC_IN: `${prefix}-in`,
@@ -70,6 +59,19 @@ async function startCmfKafkaOnce(ctx: ServerContext, attempt: number): Promise<R
     WORKER_GROUP_ID: `${prefix}-worker`,
     GATEWAY_GROUP_PREFIX: `${prefix}-gateway`,
   };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startCmfKafkaOnce(ctx, kafkaEnv, broker.pid);
+    } catch (err) {
+      if (attempt >= KAFKA_START_ATTEMPTS) throw err;
+      const lines = (err as Error).message.split('\n').filter(Boolean);
+      process.stderr.write(`bench: cmf-kafka did not start (attempt ${attempt}): ${lines[0]} … ${lines[lines.length - 1]}; retrying\n`);
+      await sleep(KAFKA_RETRY_DELAY_MS);
+    }
+  }
+}
+
+async function startCmfKafkaOnce(ctx: ServerContext, kafkaEnv: Record<string, string>, brokerPid: number): Promise<RunningServer> {
   const [workerPort, gatewayPort] = [await freePort(), await freePort()];
   // The worker first: it creates the topics.
   const worker = startProcess('cmf worker', process.execPath, [join(ctx.root, 'worker/dist/main.js')], {
@@ -98,7 +100,7 @@ async function startCmfKafkaOnce(ctx: ServerContext, attempt: number): Promise<R
     url: `ws://127.0.0.1:${gatewayPort}/${ctx.cmfQuery}`,
     protocol: 'cmf',
     healthUrl: `http://127.0.0.1:${gatewayPort}/health`,
-    processes: { server: [gateway.pid], worker: [worker.pid], broker: [broker.pid] },
+    processes: { server: [gateway.pid], worker: [worker.pid], broker: [brokerPid] },
     async stop() {
       await stopProcess(gateway, 5000);
       await stopProcess(worker, 5000);
