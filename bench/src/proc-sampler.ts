@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 interface Sample {
   t: number; // ms, wall clock
   cpuTicks: number; // user + system, all threads
   rssBytes: number;
+  waitNs: number; // time its threads were ready to run but waited for a CPU, all threads
 }
 
 /** Clock ticks a second of /proc/<pid>/stat's times. */
@@ -16,15 +17,31 @@ const CLK_TCK = (() => {
   }
 })();
 
-/** CPU time and RSS of one process now, or undefined once it is gone. */
-export function readProc(pid: number): { cpuTicks: number; rssBytes: number } | undefined {
+/**
+ * Run-queue wait of every thread of a process (/proc/<pid>/task/<tid>/schedstat, second
+ * field, ns): on a shared machine, how long it was starved of CPU by other processes.
+ */
+function runQueueWaitNs(pid: number): number {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return total;
+}
+
+/** CPU time, RSS and run-queue wait of one process now, or undefined once it is gone. */
+export function readProc(pid: number): Omit<Sample, 't'> | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces), counted from field 3 (state).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cpuTicks = Number(fields[11]) + Number(fields[12]);
     const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return { cpuTicks, rssBytes: rss ? Number(rss[1]) * 1024 : 0 };
+    return { cpuTicks, rssBytes: rss ? Number(rss[1]) * 1024 : 0, waitNs: runQueueWaitNs(pid) };
   } catch {
     return undefined;
   }
@@ -70,13 +87,23 @@ export class ProcSampler {
 
   /** CPU use over [t0, t1] in percent of one core, summed over the label's processes. */
   cpuPercent(label: string, t0: number, t1: number): number | undefined {
+    return this.rate(label, t0, t1, (a, b) => (b.cpuTicks - a.cpuTicks) / CLK_TCK);
+  }
+
+  /** Time spent waiting for a CPU over [t0, t1], in percent of the window, summed over threads. */
+  waitPercent(label: string, t0: number, t1: number): number | undefined {
+    return this.rate(label, t0, t1, (a, b) => (b.waitNs - a.waitNs) / 1e9);
+  }
+
+  /** seconds(a, b) over the window's seconds, in percent, summed over the label's processes. */
+  private rate(label: string, t0: number, t1: number, seconds: (a: Sample, b: Sample) => number): number | undefined {
     let total: number | undefined;
     for (const pid of this.watched.get(label) ?? []) {
       const list = this.samples.get(pid) ?? [];
       const a = lastAtOrBefore(list, t0) ?? list[0];
       const b = firstAtOrAfter(list, t1) ?? list[list.length - 1];
       if (!a || !b || b.t <= a.t) continue;
-      total = (total ?? 0) + ((b.cpuTicks - a.cpuTicks) / CLK_TCK / ((b.t - a.t) / 1000)) * 100;
+      total = (total ?? 0) + (seconds(a, b) / ((b.t - a.t) / 1000)) * 100;
     }
     return total;
   }

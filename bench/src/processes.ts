@@ -29,8 +29,12 @@ export function startProcess(
   const [file, argv] = cpus ? ['taskset', ['-c', cpus, command, ...args]] : [command, args];
   const options: SpawnOptions = { env: env ?? process.env, stdio: [stdio, stdio, 'pipe'], cwd };
   const child = spawn(file, argv, options);
-  if (child.pid === undefined) throw new Error(`${label}: could not start ${command}`);
   let tail = '';
+  // A command that cannot run (missing binary, no taskset) ends here instead of crashing the harness.
+  child.on('error', (err) => {
+    tail += `${label}: ${err.message}\n`;
+  });
+  if (child.pid === undefined) throw new Error(`${label}: could not start ${file} ${argv.join(' ')}`);
   child.stderr?.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-TAIL_BYTES);
   });

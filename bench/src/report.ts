@@ -64,11 +64,12 @@ function s2Tables(r: BenchResults): string[] {
       perRun(cells, (d) => (d.ceiling ? `${d.ceiling.lowerBound ? '≥' : ''}${fmtCount(d.ceiling.deliveriesPerSec)}` : 'none')),
       perRun(cells, (d) => fmtMs(d.ceiling?.p99Ms)),
       perRun(cells, (d) => fmtNum(d.ceiling?.serverCpuPct)),
+      perRun(cells, (d) => fmtNum(d.ceiling?.serverCpuWaitPct)),
       perRun(cells, (d) => fmtNum(d.ceiling?.generatorCpuPct)),
       perRun(cells, (d) => d.ceiling?.limit ?? d.steps[0]?.failReason ?? 'no step ran'),
     ]);
     return section(`S2 fan-out, ${size} clients: highest broadcast rate with p99 < 100 ms and nothing lost`, markdownTable(
-      ['server', 'held', 'deliveries/s', 'p99 ms', 'server CPU %', 'generator CPU %', 'what ended the ladder'],
+      ['server', 'held', 'deliveries/s', 'p99 ms', 'server CPU %', 'server CPU wait %', 'generator CPU %', 'what ended the ladder'],
       rows,
     ), servers);
   });
@@ -89,13 +90,14 @@ function s3Tables(r: BenchResults): string[] {
         p((x) => String(x.lost)),
         p((x) => String(x.dup)),
         p((x) => fmtNum(x.cpuPct.server)),
+        p((x) => fmtNum(x.cpuWaitPct.server)),
         p((x) => fmtNum(x.cpuPct.generator)),
       ];
     });
     const plan = r.cells.find((c) => c.scenario === 'S3' && c.data);
     const rate = plan?.scenario === 'S3' ? plan.data?.phase.offeredPerSec : undefined;
     return section(`S3 latency, ${size} clients × ${rate ?? '?'} broadcasts/s`, markdownTable(
-      ['server', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'delivered', 'lost', 'dup', 'server CPU %', 'generator CPU %'],
+      ['server', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'delivered', 'lost', 'dup', 'server CPU %', 'server CPU wait %', 'generator CPU %'],
       rows,
     ), servers);
   });
@@ -122,12 +124,13 @@ function s4Tables(r: BenchResults): string[] {
           p((x) => fmtCount(x.deliveredPerSec) + dagger(x)),
           p((x) => String(x.lost)),
           p((x) => fmtNum(x.cpuPct.server)),
+          p((x) => fmtNum(x.cpuWaitPct.server)),
           p((x) => fmtNum(x.cpuPct.generator)),
         ]);
       }
     }
     return section(`S4 direct, ${size} clients sending to random others`, markdownTable(
-      ['sent/s', 'server', 'p50 ms', 'p99 ms', 'max ms', 'delivered/s', 'lost', 'server CPU %', 'generator CPU %'],
+      ['sent/s', 'server', 'p50 ms', 'p99 ms', 'max ms', 'delivered/s', 'lost', 'server CPU %', 'server CPU wait %', 'generator CPU %'],
       rows,
     ), servers);
   });
@@ -145,10 +148,11 @@ function s5Tables(r: BenchResults): string[] {
       perRun(cells, (d) => fmtBytes(d.presenceBytes)),
       perRun(cells, (d) => (d.health ? `${d.health.maxMs}${d.health.failed ? ` (${d.health.failed} failed)` : ''}` : '—')),
       perRun(cells, (d) => fmtNum(d.cpuPct.server)),
+      perRun(cells, (d) => fmtNum(d.cpuWaitPct?.server)),
       perRun(cells, (d) => fmtNum(d.cpuPct.generator) + (d.generatorSaturated ? '†' : '')),
     ]);
     return section(`S5 storm, ${size} connections at once`, markdownTable(
-      ['server', 'welcomed', 'all welcomed in s', 'dropped', 'bytes received', 'presence bytes', '/health max ms', 'server CPU %', 'generator CPU %'],
+      ['server', 'welcomed', 'all welcomed in s', 'dropped', 'bytes received', 'presence bytes', '/health max ms', 'server CPU %', 'server CPU wait %', 'generator CPU %'],
       rows,
     ), servers);
   });
@@ -213,8 +217,10 @@ export function renderReport(r: BenchResults): string {
   const ratios = ratioTable(r);
   const legend =
     'Several values in a cell are the runs, in order. † the load generator used ≥ 90% of its core in that phase: ' +
-    'rates there are lower bounds and latencies include the generator\'s own delay. ≥ the ceiling is a lower bound ' +
-    '(the ladder ran out, or the generator was saturated when the next step failed).';
+    "rates there are lower bounds and latencies include the generator's own delay. ≥ the ceiling is a lower bound " +
+    '(the ladder ran out, or the generator was saturated when the next step failed). CPU wait: how long the ' +
+    "server's threads were ready to run but waited for a core taken by other processes, in % of the window; " +
+    "where it is high, the server's latency is the machine's.";
   return [...tables, ...(ratios ? [ratios] : []), legend].join('\n\n');
 }
 

@@ -21,6 +21,8 @@ export interface PhaseSummary {
   latency: Percentiles;
   windowMs: number;
   cpuPct: Record<string, number | undefined>;
+  /** Time each process's threads waited for a CPU (other processes), in % of the window. */
+  cpuWaitPct: Record<string, number | undefined>;
   generatorSaturated: boolean;
   sendLagMaxMs: number;
   droppedClients: number;
@@ -63,6 +65,7 @@ export interface S2Data {
   ceiling?: {
     deliveriesPerSec: number;
     serverCpuPct?: number;
+    serverCpuWaitPct?: number;
     generatorCpuPct?: number;
     p99Ms: number;
     lowerBound: boolean;
@@ -96,6 +99,7 @@ export interface S5Data {
   presenceFrames: number;
   health?: { probes: number; failed: number; maxMs: number };
   cpuPct: Record<string, number | undefined>;
+  cpuWaitPct: Record<string, number | undefined>;
   generatorSaturated: boolean;
   peakRssMiB?: number;
 }

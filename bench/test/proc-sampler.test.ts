@@ -1,9 +1,10 @@
 import { ProcSampler, readProc } from '../src/proc-sampler.js';
 
 describe('/proc sampling', () => {
-  test('reads this process: RSS in bytes and CPU ticks that grow with work', () => {
+  test('reads this process: RSS in bytes, CPU ticks that grow with work, run-queue wait', () => {
     const before = readProc(process.pid)!;
     expect(before.rssBytes).toBeGreaterThan(10 * 1024 * 1024);
+    expect(before.waitNs).toBeGreaterThanOrEqual(0);
     const until = Date.now() + 300;
     while (Date.now() < until); // burn CPU
     expect(readProc(process.pid)!.cpuTicks).toBeGreaterThan(before.cpuTicks);
@@ -26,5 +27,9 @@ describe('/proc sampling', () => {
     expect(sampler.rssAt('self', t1)).toBeGreaterThan(0);
     expect(sampler.peakRss('self', t0 - 1000, t1)).toBeGreaterThan(0);
     expect(sampler.cpuPercent('nobody', t0, t1)).toBeUndefined();
+    // Waiting for a CPU is never negative, and cannot exceed the window for each thread.
+    const wait = sampler.waitPercent('self', t0, t1)!;
+    expect(wait).toBeGreaterThanOrEqual(0);
+    expect(wait).toBeLessThan(100 * 64);
   });
 });

@@ -34,6 +34,7 @@ function phase(p99Ms: number, generatorSaturated = false): PhaseSummary {
     latency: { count: 1_000_000, p50Ms: 2, p90Ms: 5, p99Ms, p999Ms: p99Ms * 2, maxMs: 90 },
     windowMs: 20_000,
     cpuPct: { server: 40, generator: generatorSaturated ? 95 : 30 },
+    cpuWaitPct: { server: 2 },
     generatorSaturated,
     sendLagMaxMs: 1,
     droppedClients: 0,

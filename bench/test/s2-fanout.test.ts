@@ -16,6 +16,7 @@ function step(deliveredPerSec: number, over: Partial<PhaseSummary> = {}): PhaseS
     latency: { count: 100_000, p50Ms: 2, p90Ms: 5, p99Ms: 20, p999Ms: 40, maxMs: 50 },
     windowMs: 5000,
     cpuPct: { server: 50, generator: 40 },
+    cpuWaitPct: { server: 3 },
     generatorSaturated: false,
     sendLagMaxMs: 1,
     droppedClients: 0,

@@ -26,6 +26,7 @@ export function s2Ceiling(steps: S2Step[]): S2Data['ceiling'] {
   return {
     deliveriesPerSec: best.deliveredPerSec,
     serverCpuPct: best.cpuPct.server,
+    serverCpuWaitPct: best.cpuWaitPct.server,
     generatorCpuPct: best.cpuPct.generator,
     p99Ms: best.latency.p99Ms,
     lowerBound: !failed || generatorLimited,

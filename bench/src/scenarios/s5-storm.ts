@@ -31,6 +31,7 @@ export async function runS5(s: Session, size: number, loadgen: string): Promise<
     presenceFrames: snap.presenceFrames,
     health,
     cpuPct,
+    cpuWaitPct: s.cpuWait(c.startMs, Math.max(lastWelcomeMs, c.startMs + 1)),
     generatorSaturated: (cpuPct.generator ?? 0) >= GENERATOR_SATURATED_PCT,
     peakRssMiB: peakRss === undefined ? undefined : round1(peakRss / MiB),
   };

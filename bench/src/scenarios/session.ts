@@ -61,9 +61,17 @@ export class Session {
     return this.loadgen;
   }
 
+  /** CPU use of every watched process over [t0, t1], in % of one core. */
   cpu(t0: number, t1: number): Record<string, number | undefined> {
     const out: Record<string, number | undefined> = {};
     for (const label of this.sampler.labels()) out[label] = round1(this.sampler.cpuPercent(label, t0, t1));
+    return out;
+  }
+
+  /** How long every watched process waited for a CPU over [t0, t1], in % of the window. */
+  cpuWait(t0: number, t1: number): Record<string, number | undefined> {
+    const out: Record<string, number | undefined> = {};
+    for (const label of this.sampler.labels()) out[label] = round1(this.sampler.waitPercent(label, t0, t1));
     return out;
   }
 
@@ -179,6 +187,7 @@ export class Session {
       latency: percentiles(mergeBuckets(events.map((e) => e.hist)), Math.max(...events.map((e) => e.maxUs))),
       windowMs: Math.round(windowMs),
       cpuPct,
+      cpuWaitPct: this.cpuWait(t0, t1),
       generatorSaturated: (cpuPct.generator ?? 0) >= GENERATOR_SATURATED_PCT,
       sendLagMaxMs: round1(Math.max(...events.map((e) => e.sendLagMaxMs))) ?? 0,
       droppedClients: sum(events.map((e) => e.openAtStart)) - open,
