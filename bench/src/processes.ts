@@ -58,6 +58,12 @@ export function isRunning(p: Started): boolean {
   return p.child.exitCode === null && p.child.signalCode === null;
 }
 
+/**
+ * How long a server may take to stop after its clients are gone: its shutdown is not what
+ * the benchmark measures, and a server still flooding presence would make every cell wait.
+ */
+export const SERVER_STOP_GRACE_MS = 1000;
+
 /** SIGTERM, then SIGKILL after graceMs; resolves once the process has exited. */
 export async function stopProcess(p: Started, graceMs = 10_000): Promise<void> {
   if (!isRunning(p)) return;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, httpOk, startProcess, stopProcess, waitUntil } from '../processes.js';
+import { SERVER_STOP_GRACE_MS, freePort, httpOk, startProcess, stopProcess, waitUntil } from '../processes.js';
 import type { RunningServer, ServerContext } from './server.js';
 
 /**
@@ -38,7 +38,7 @@ export async function startCentrifugo(ctx: ServerContext): Promise<RunningServer
   writeFileSync(config, JSON.stringify(centrifugoConfig(port), null, 2));
   const server = startProcess('centrifugo', binary, ['-c', config], { cpus: ctx.serverCpus, cwd: dir });
   const cleanUp = async (): Promise<void> => {
-    await stopProcess(server, 5000);
+    await stopProcess(server, SERVER_STOP_GRACE_MS);
     rmSync(dir, { recursive: true, force: true });
   };
   try {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { freePort, httpOk, sleep, startProcess, stopProcess, waitUntil, type Started } from '../processes.js';
+import { SERVER_STOP_GRACE_MS, freePort, httpOk, sleep, startProcess, stopProcess, waitUntil, type Started } from '../processes.js';
 import { cmfRoundTrip } from './round-trip.js';
 import type { RunningServer, ServerContext } from './server.js';
 
@@ -34,7 +34,7 @@ export async function startCmfMemory(ctx: ServerContext): Promise<RunningServer>
     protocol: 'cmf',
     healthUrl: `http://127.0.0.1:${port}/health`,
     processes: { server: [server.pid] },
-    stop: () => stopProcess(server, 5000),
+    stop: () => stopProcess(server, SERVER_STOP_GRACE_MS),
   };
 }
 
@@ -83,7 +83,7 @@ async function startCmfKafkaOnce(ctx: ServerContext, kafkaEnv: Record<string, st
       alive: () => worker.child.exitCode === null,
     });
   } catch (err) {
-    await stopProcess(worker, 2000);
+    await stopProcess(worker, SERVER_STOP_GRACE_MS);
     throw new Error(`${(err as Error).message}\n${worker.stderrTail()}`);
   }
   const gateway = startProcess('cmf gateway', process.execPath, [join(ctx.root, 'gateway/dist/main.js')], {
@@ -93,7 +93,7 @@ async function startCmfKafkaOnce(ctx: ServerContext, kafkaEnv: Record<string, st
   try {
     await ready('cmf-kafka', gatewayPort, [gateway, worker]);
   } catch (err) {
-    await stopProcess(worker, 2000);
+    await stopProcess(worker, SERVER_STOP_GRACE_MS);
     throw err;
   }
   return {
@@ -102,8 +102,8 @@ async function startCmfKafkaOnce(ctx: ServerContext, kafkaEnv: Record<string, st
     healthUrl: `http://127.0.0.1:${gatewayPort}/health`,
     processes: { server: [gateway.pid], worker: [worker.pid], broker: [brokerPid] },
     async stop() {
-      await stopProcess(gateway, 5000);
-      await stopProcess(worker, 5000);
+      await stopProcess(gateway, SERVER_STOP_GRACE_MS);
+      await stopProcess(worker, SERVER_STOP_GRACE_MS);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { freePort, portAccepts, startProcess, stopProcess, waitUntil } from '../processes.js';
+import { SERVER_STOP_GRACE_MS, freePort, portAccepts, startProcess, stopProcess, waitUntil } from '../processes.js';
 import { cmfRoundTrip } from './round-trip.js';
 import type { RunningServer, ServerContext } from './server.js';
 
@@ -12,10 +12,10 @@ async function startPeer(ctx: ServerContext, script: string): Promise<{ port: nu
   try {
     await waitUntil(script, () => portAccepts(port), { timeoutMs: 30_000, alive: () => server.child.exitCode === null });
   } catch (err) {
-    await stopProcess(server, 2000);
+    await stopProcess(server, SERVER_STOP_GRACE_MS);
     throw new Error(`${(err as Error).message}\n${server.stderrTail()}`);
   }
-  return { port, pid: server.pid, stop: () => stopProcess(server, 5000) };
+  return { port, pid: server.pid, stop: () => stopProcess(server, SERVER_STOP_GRACE_MS) };
 }
 
 /** The bare `ws` server (peers/ws-server.ts), CMF's protocol with nothing behind it. */
