@@ -57,17 +57,11 @@ async function main(opts: Options): Promise<number> {
     `bench: ${opts.smoke ? 'smoke' : 'full'} run of ${opts.scenarios.join(',')} on ${opts.servers.join(',')}, ` +
       `${opts.runs} run(s); servers on CPU ${opts.serverCpus ?? 'any'}, generator on CPU ${opts.generatorCpus ?? 'any'}\n`,
   );
-  const runner = new CellRunner(root, opts, plan, tools, (cell: CellResult) => process.stderr.write(`bench: ${summarizeCell(cell)}\n`));
-  const interrupt = (signal: NodeJS.Signals): void => {
-    process.stderr.write(`bench: ${signal}: stopping what the run started\n`);
-    runner.close();
-    void stopAllStarted().then(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
-
-  const cells = await runner.runAll();
-  const results: BenchResults = {
+  mkdirSync(opts.outDir, { recursive: true });
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const jsonPath = join(opts.outDir, `${stamp}.json`);
+  const cells: CellResult[] = [];
+  const results = (): BenchResults => ({
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     mode: opts.smoke ? 'smoke' : 'full',
@@ -79,13 +73,27 @@ async function main(opts: Options): Promise<number> {
     scenarios: opts.scenarios,
     servers: opts.servers,
     cells,
+  });
+  // Written after every cell, so that an interrupted run keeps what it measured.
+  const save = (): void => writeFileSync(jsonPath, `${JSON.stringify(results(), null, 1)}\n`);
+  const runner = new CellRunner(root, opts, plan, tools, (cell: CellResult) => {
+    cells.push(cell);
+    save();
+    process.stderr.write(`bench: ${summarizeCell(cell)}\n`);
+  });
+  const interrupt = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`bench: ${signal}: stopping what the run started; what was measured is in ${jsonPath}\n`);
+    runner.close();
+    void stopAllStarted().then(() => process.exit(130));
   };
-  mkdirSync(opts.outDir, { recursive: true });
-  const stamp = results.startedAt.replace(/[:.]/g, '-');
-  const jsonPath = join(opts.outDir, `${stamp}.json`);
-  writeFileSync(jsonPath, `${JSON.stringify(results, null, 1)}\n`);
-  writeFileSync(join(opts.outDir, `${stamp}.md`), `${renderMachine(results)}\n\n${renderReport(results)}\n`);
-  publish(results, opts.writeDocs);
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+
+  await runner.runAll();
+  save();
+  const final = results();
+  writeFileSync(join(opts.outDir, `${stamp}.md`), `${renderMachine(final)}\n\n${renderReport(final)}\n`);
+  publish(final, opts.writeDocs);
   process.stderr.write(`bench: results in ${jsonPath} (and .md)\n`);
 
   const problems = unusable(cells);

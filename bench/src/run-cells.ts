@@ -45,16 +45,13 @@ export class CellRunner {
     private readonly onCell: (cell: CellResult) => void,
   ) {}
 
-  async runAll(): Promise<CellResult[]> {
-    const cells: CellResult[] = [];
+  async runAll(): Promise<void> {
     try {
       for (let run = 1; run <= this.opts.runs; run++) {
         for (const scenario of this.opts.scenarios) {
           for (const size of sizesOf(scenario, this.plan)) {
             for (const server of this.opts.servers) {
-              const cell = await this.runCell(scenario, size, server, run);
-              cells.push(cell);
-              this.onCell(cell);
+              this.onCell(await this.runCell(scenario, size, server, run));
             }
           }
         }
@@ -62,7 +59,6 @@ export class CellRunner {
     } finally {
       this.close();
     }
-    return cells;
   }
 
   close(): void {
