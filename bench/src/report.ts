@@ -35,6 +35,9 @@ function section(title: string, table: string, cells: Map<string, CellResult[]>)
 /** † marks a figure taken while the generator used ≥ 90% of its core. */
 const dagger = (p: PhaseSummary): string => (p.generatorSaturated ? '†' : '');
 
+/** Run-queue wait of the server, and in brackets of the generator processes together. */
+const waits = (w: Record<string, number | undefined> | undefined): string => `${fmtNum(w?.server, 0)} (${fmtNum(w?.generator, 0)})`;
+
 function s1Tables(r: BenchResults): string[] {
   return sizes(r, 'S1').map((size) => {
     const servers = byServer(r, 'S1', size);
@@ -64,7 +67,7 @@ function s2Tables(r: BenchResults): string[] {
       perRun(cells, (d) => (d.ceiling ? `${d.ceiling.lowerBound ? '≥' : ''}${fmtCount(d.ceiling.deliveriesPerSec)}` : 'none')),
       perRun(cells, (d) => fmtMs(d.ceiling?.p99Ms)),
       perRun(cells, (d) => fmtNum(d.ceiling?.serverCpuPct)),
-      perRun(cells, (d) => fmtNum(d.ceiling?.serverCpuWaitPct)),
+      perRun(cells, (d) => fmtNum(d.ceiling?.serverCpuWaitPct, 0)),
       perRun(cells, (d) => fmtNum(d.ceiling?.generatorCpuPct)),
       perRun(cells, (d) => d.ceiling?.limit ?? d.steps[0]?.failReason ?? 'no step ran'),
     ]);
@@ -89,15 +92,16 @@ function s3Tables(r: BenchResults): string[] {
         p((x) => `${fmtCount(x.delivered)}/${fmtCount(x.expected)}`),
         p((x) => String(x.lost)),
         p((x) => String(x.dup)),
+        perRun(cells, (d) => (d.end ? fmtCodes(d.end.closeCodes) : '—')),
         p((x) => fmtNum(x.cpuPct.server)),
-        p((x) => fmtNum(x.cpuWaitPct.server)),
         p((x) => fmtNum(x.cpuPct.generator)),
+        p((x) => waits(x.cpuWaitPct)),
       ];
     });
     const plan = r.cells.find((c) => c.scenario === 'S3' && c.data);
     const rate = plan?.scenario === 'S3' ? plan.data?.phase.offeredPerSec : undefined;
     return section(`S3 latency, ${size} clients × ${rate ?? '?'} broadcasts/s`, markdownTable(
-      ['server', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'delivered', 'lost', 'dup', 'server CPU %', 'server CPU wait %', 'generator CPU %'],
+      ['server', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'delivered', 'lost', 'dup', 'closed by server', 'server CPU %', 'generator CPU %', 'CPU wait % server (generator)'],
       rows,
     ), servers);
   });
@@ -124,13 +128,13 @@ function s4Tables(r: BenchResults): string[] {
           p((x) => fmtCount(x.deliveredPerSec) + dagger(x)),
           p((x) => String(x.lost)),
           p((x) => fmtNum(x.cpuPct.server)),
-          p((x) => fmtNum(x.cpuWaitPct.server)),
           p((x) => fmtNum(x.cpuPct.generator)),
+          p((x) => waits(x.cpuWaitPct)),
         ]);
       }
     }
     return section(`S4 direct, ${size} clients sending to random others`, markdownTable(
-      ['sent/s', 'server', 'p50 ms', 'p99 ms', 'max ms', 'delivered/s', 'lost', 'server CPU %', 'server CPU wait %', 'generator CPU %'],
+      ['sent/s', 'server', 'p50 ms', 'p99 ms', 'max ms', 'delivered/s', 'lost', 'server CPU %', 'generator CPU %', 'CPU wait % server (generator)'],
       rows,
     ), servers);
   });
@@ -148,11 +152,11 @@ function s5Tables(r: BenchResults): string[] {
       perRun(cells, (d) => fmtBytes(d.presenceBytes)),
       perRun(cells, (d) => (d.health ? `${d.health.maxMs}${d.health.failed ? ` (${d.health.failed} failed)` : ''}` : '—')),
       perRun(cells, (d) => fmtNum(d.cpuPct.server)),
-      perRun(cells, (d) => fmtNum(d.cpuWaitPct?.server)),
       perRun(cells, (d) => fmtNum(d.cpuPct.generator) + (d.generatorSaturated ? '†' : '')),
+      perRun(cells, (d) => waits(d.cpuWaitPct)),
     ]);
     return section(`S5 storm, ${size} connections at once`, markdownTable(
-      ['server', 'welcomed', 'all welcomed in s', 'dropped', 'bytes received', 'presence bytes', '/health max ms', 'server CPU %', 'server CPU wait %', 'generator CPU %'],
+      ['server', 'welcomed', 'all welcomed in s', 'dropped', 'bytes received', 'presence bytes', '/health max ms', 'server CPU %', 'generator CPU %', 'CPU wait % server (generator)'],
       rows,
     ), servers);
   });
@@ -219,8 +223,8 @@ export function renderReport(r: BenchResults): string {
     'Several values in a cell are the runs, in order. † the load generator used ≥ 90% of its core in that phase: ' +
     "rates there are lower bounds and latencies include the generator's own delay. ≥ the ceiling is a lower bound " +
     '(the ladder ran out, or the generator was saturated when the next step failed). CPU wait: how long the ' +
-    "server's threads were ready to run but waited for a core taken by other processes, in % of the window; " +
-    "where it is high, the server's latency is the machine's.";
+    "threads of the server (of the generator's processes, summed) were ready to run but waited for a core taken by " +
+    "other processes, in % of the window; where it is high, the latency is the machine's, not the server's.";
   return [...tables, ...(ratios ? [ratios] : []), legend].join('\n\n');
 }
 

@@ -59,9 +59,18 @@ export interface S2Step extends PhaseSummary {
   failReason?: string;
 }
 
+/** The clients at the end of a cell: how many the server still held, and how it closed the rest. */
+export interface EndSummary {
+  held: number;
+  closeCodes: Record<string, number>;
+  /** Deliveries that arrived after their phase was reported. */
+  stale: number;
+}
+
 export interface S2Data {
   setup: SetupSummary;
   steps: S2Step[];
+  end?: EndSummary;
   ceiling?: {
     deliveriesPerSec: number;
     serverCpuPct?: number;
@@ -76,11 +85,13 @@ export interface S2Data {
 export interface S3Data {
   setup: SetupSummary;
   phase: PhaseSummary;
+  end?: EndSummary;
 }
 
 export interface S4Data {
   setup: SetupSummary;
   steps: PhaseSummary[];
+  end?: EndSummary;
 }
 
 export interface S5Data {

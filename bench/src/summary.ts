@@ -25,8 +25,8 @@ export function summarizeCell(c: CellResult): string {
 
 /**
  * Cells whose figures cannot be trusted as measurements: the harness failed, or a server got
- * nothing through at all (a protocol mismatch, not a slow server). A slow server is a figure,
- * not a failure.
+ * nothing through to clients it held (a protocol mismatch, not a slow server). A slow server,
+ * or one that closed every client, is a figure, not a failure.
  */
 export function unusable(cells: CellResult[]): string[] {
   const problems: string[] = [];
@@ -41,16 +41,16 @@ export function unusable(cells: CellResult[]): string[] {
         case 'S1':
           return c.data.setup.welcomed === 0;
         case 'S2':
-          return !c.data.steps.some((s) => s.delivered > 0);
+          return c.data.setup.held > 0 && !c.data.steps.some((s) => s.delivered > 0);
         case 'S3':
-          return c.data.phase.delivered === 0;
+          return c.data.setup.held > 0 && c.data.phase.delivered === 0;
         case 'S4':
-          return !c.data.steps.some((s) => s.delivered > 0);
+          return c.data.setup.held > 0 && !c.data.steps.some((s) => s.delivered > 0);
         case 'S5':
           return c.data.welcomed === 0;
       }
     })();
-    if (nothing) problems.push(`${name}: no client was welcomed or no message was delivered`);
+    if (nothing) problems.push(`${name}: no client was welcomed, or clients were held and no message was delivered`);
   }
   return problems;
 }

@@ -47,5 +47,5 @@ export async function runS2(s: Session, size: number, loadgen: string): Promise<
     steps.push({ ...summary, passed: failReason === undefined, failReason });
     if (failReason) break;
   }
-  return { setup, steps, ceiling: s2Ceiling(steps) };
+  return { setup, steps, ceiling: s2Ceiling(steps), end: await s.end() };
 }

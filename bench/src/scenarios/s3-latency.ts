@@ -7,5 +7,5 @@ export async function runS3(s: Session, _size: number, loadgen: string): Promise
   const { setup } = await s.setUp(loadgen, plan.clients);
   await s.phase('broadcast', plan.broadcastsPerSec, plan.warmupMs);
   const phase = await s.phase('broadcast', plan.broadcastsPerSec, plan.durationMs);
-  return { setup, phase };
+  return { setup, phase, end: await s.end() };
 }

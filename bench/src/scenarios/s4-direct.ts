@@ -7,5 +7,5 @@ export async function runS4(s: Session, _size: number, loadgen: string): Promise
   const { setup, ids } = await s.setUp(loadgen, plan.clients, true);
   const steps = [];
   for (const rate of plan.ratesPerSec) steps.push(await s.phase('direct', rate, plan.stepMs, ids));
-  return { setup, steps };
+  return { setup, steps, end: await s.end() };
 }

@@ -3,7 +3,7 @@ import { LoadGen, type ConnectedEvent, type PhaseEvent, type SettledEvent, type 
 import type { Options } from '../options.js';
 import type { Plan } from '../plan.js';
 import { ProcSampler } from '../proc-sampler.js';
-import { GENERATOR_SATURATED_PCT, type PhaseSummary, type SetupSummary } from '../results.js';
+import { GENERATOR_SATURATED_PCT, type EndSummary, type PhaseSummary, type SetupSummary } from '../results.js';
 import type { RunningServer } from '../servers/index.js';
 
 /** Local addresses the generator's clients bind: one address runs out of ports near 28k. */
@@ -116,6 +116,11 @@ export class Session {
       errorFrames: sum(events.map((e) => e.errorFrames)),
       stale: sum(events.map((e) => e.stale)),
     };
+  }
+
+  async end(): Promise<EndSummary> {
+    const snap = await this.snapshot();
+    return { held: snap.open, closeCodes: snap.closeCodes, stale: snap.stale };
   }
 
   /** Starts the generator, connects `clients` at the plan's rate and waits for quiet. */
