@@ -13,7 +13,7 @@ import { stopAllStarted } from './processes.js';
 import { renderMachine, renderReport } from './report.js';
 import type { BenchResults, CellResult } from './results.js';
 import { CellRunner } from './run-cells.js';
-import { summarizeCell, unusable } from './summary.js';
+import { failedCells, nothingThrough, summarizeCell } from './summary.js';
 import { buildTools, goVersion } from './tools.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -96,7 +96,10 @@ async function main(opts: Options): Promise<number> {
   publish(final, opts.writeDocs);
   process.stderr.write(`bench: results in ${jsonPath} (and .md)\n`);
 
-  const problems = unusable(cells);
+  // Nothing through at smoke sizes is a broken harness or protocol; at full sizes, a figure.
+  const empty = nothingThrough(cells);
+  const problems = [...failedCells(cells), ...(opts.smoke ? empty : [])];
+  if (!opts.smoke) for (const e of empty) process.stderr.write(`bench: note: ${e}\n`);
   for (const p of problems) process.stderr.write(`bench: FAILED: ${p}\n`);
   const seconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
   process.stderr.write(`bench: ${cells.length} cells measured, ${problems.length} unusable, in ${seconds} s\n`);

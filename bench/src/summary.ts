@@ -24,18 +24,14 @@ export function summarizeCell(c: CellResult): string {
 }
 
 /**
- * Cells whose figures cannot be trusted as measurements: the harness failed, or a server got
- * nothing through to clients it held (a protocol mismatch, not a slow server). A slow server,
- * or one that closed every client, is a figure, not a failure.
+ * Cells that got nothing through: no client welcomed, or clients held and no message delivered.
+ * At smoke sizes every server manages that, so there it means the harness or a protocol is
+ * broken; at full sizes a collapsing server does it too, and it is a figure.
  */
-export function unusable(cells: CellResult[]): string[] {
-  const problems: string[] = [];
+export function nothingThrough(cells: CellResult[]): string[] {
+  const found: string[] = [];
   for (const c of cells) {
-    const name = `${c.scenario} ${c.size} ${c.server} run ${c.run}`;
-    if (!c.data) {
-      problems.push(`${name}: ${c.error ?? 'no data'}`);
-      continue;
-    }
+    if (!c.data) continue;
     const nothing = (() => {
       switch (c.scenario) {
         case 'S1':
@@ -50,7 +46,12 @@ export function unusable(cells: CellResult[]): string[] {
           return c.data.welcomed === 0;
       }
     })();
-    if (nothing) problems.push(`${name}: no client was welcomed, or clients were held and no message was delivered`);
+    if (nothing) found.push(`${c.scenario} ${c.size} ${c.server} run ${c.run}: no client was welcomed, or clients were held and no message was delivered`);
   }
-  return problems;
+  return found;
+}
+
+/** Cells the harness could not measure: a server that did not start, a generator that died. */
+export function failedCells(cells: CellResult[]): string[] {
+  return cells.filter((c) => !c.data).map((c) => `${c.scenario} ${c.size} ${c.server} run ${c.run}: ${c.error ?? 'no data'}`);
 }
