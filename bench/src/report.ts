@@ -32,6 +32,9 @@ function section(title: string, table: string, cells: Map<string, CellResult[]>)
   return [`### ${title}`, table, ...(failures.length > 0 ? [failures.join('\n')] : [])].join('\n\n');
 }
 
+/** RSS per connection says little when the server dropped most clients: then it is left out. */
+const perConnection = (d: DataOf<'S1'>): number | undefined => (d.setup.held >= d.setup.clients / 2 ? d.kibPerConnection : undefined);
+
 /** † marks a figure taken while the generator used ≥ 90% of its core. */
 const dagger = (p: PhaseSummary): string => (p.generatorSaturated ? '†' : '');
 
@@ -44,7 +47,7 @@ function s1Tables(r: BenchResults): string[] {
     const rows = [...servers].map(([server, cells]) => [
       server,
       perRun(cells, (d) => `${d.setup.held}`),
-      perRun(cells, (d) => fmtNum(d.kibPerConnection)),
+      perRun(cells, (d) => fmtNum(perConnection(d))),
       perRun(cells, (d) => `${fmtNum(d.rssBaseMiB, 0)}→${fmtNum(d.rssMiB, 0)}`),
       perRun(cells, (d) => fmtNum(d.idleCpuPct.server)),
       perRun(cells, (d) => fmtBytes(d.setup.presenceBytes)),
@@ -175,7 +178,7 @@ function keyFigures(r: BenchResults): KeyFigure[] {
     median((byServer(r, scenario, size).get(server) ?? []).map((c) => (c.data ? get(c.data as DataOf<S>) : undefined)));
   const figures: KeyFigure[] = [];
   for (const size of sizes(r, 'S1')) {
-    figures.push({ name: `S1 ${size}: KiB per connection`, better: 'lower', format: fmtMs, value: med('S1', size, (d) => d.kibPerConnection) });
+    figures.push({ name: `S1 ${size}: KiB per connection`, better: 'lower', format: fmtMs, value: med('S1', size, perConnection) });
   }
   for (const size of sizes(r, 'S2')) {
     figures.push({ name: `S2 ${size}: deliveries/s, p99 < 100 ms`, better: 'higher', format: fmtCount, value: med('S2', size, (d) => d.ceiling?.deliveriesPerSec) });
