@@ -41,7 +41,9 @@ test('the README shows curl for health, the client list, a broadcast and kick-al
 test("the README's curl lines, as written, against a running server", async () => {
   const client = await TestClient.connect(`ws://127.0.0.1:${server.port}`);
   try {
-    expect(await curl(/\/health$/)).toMatchObject({ status: 'healthy', timestamp: expect.any(String), clients: 1, kafka: 'not-configured' });
+    // Announced means written to the presence view that /health and /clients read.
+    await client.next('client-list', (f) => (f.clients as string[]).includes(client.id));
+    expect(await curl(/\/health$/)).toMatchObject({ status: 'healthy', timestamp: expect.any(String), clients: 1, kafka: 'not-configured', component: 'all-in-one' });
 
     expect(await curl(/\/clients$/)).toMatchObject({
       count: 1,

@@ -1,12 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { Metrics } from '@cmf/shared';
+import { createProbes, Metrics } from '@cmf/shared';
 import { openApiDocument } from './openapi.js';
 import { problemCodeOf, sendProblem } from './problems.js';
 import { routes, type AdminDeps } from './routes.js';
 
-/** What the app needs; without `metrics` it keeps metrics of its own. */
-export type AdminAppDeps = Omit<AdminDeps, 'metrics'> & { metrics?: Metrics };
+/** What the app needs; without `metrics` it keeps metrics of its own, without `probes` it answers as the admin API. */
+export type AdminAppDeps = Omit<AdminDeps, 'metrics' | 'probes'> & Partial<Pick<AdminDeps, 'metrics' | 'probes'>>;
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -25,8 +25,13 @@ function requireToken(token: string): RequestHandler {
 
 /** The admin API as an Express app; the all-in-one server mounts it beside the gateway. */
 export function createAdminApp(input: AdminAppDeps): Express {
-  const deps: AdminDeps = { ...input, metrics: input.metrics ?? new Metrics() };
-  const { metrics, config } = deps;
+  const { bus, config, view } = input;
+  const deps: AdminDeps = {
+    ...input,
+    metrics: input.metrics ?? new Metrics(),
+    probes: input.probes ?? createProbes({ bus, config, component: 'admin-api', clients: () => view.size, serving: () => true }),
+  };
+  const { metrics } = deps;
   // The worker group's lag is a property of the group, not of a worker (and workers may scale
   // away): the admin API exports it, once.
   metrics.exportLag({

@@ -9,8 +9,8 @@ import {
   type Config,
   type Logger,
   type Metrics,
-  kafkaState,
   type PresenceView,
+  type Probes,
   withTimeout,
 } from '@cmf/shared';
 import type { KubernetesReport } from './kubernetes-status.js';
@@ -22,6 +22,8 @@ export interface AdminDeps {
   logger: Logger;
   view: PresenceView;
   metrics: Metrics;
+  /** /health and /ready of the process the app runs in (the admin API alone, or the all-in-one server). */
+  probes: Probes;
   /** Reads the Kubernetes API; undefined when not running in Kubernetes. */
   cluster?: { read(): Promise<KubernetesReport> } | undefined;
 }
@@ -74,22 +76,16 @@ export const routes: Route[] = [
     summary: 'Liveness: status, time, connected clients and the real Kafka state',
     public: true,
     async handler(deps, _req, res) {
-      const kafka = await kafkaState(deps.bus, deps.config);
-      res.json({
-        status: kafka === 'disconnected' ? 'degraded' : 'healthy',
-        timestamp: new Date().toISOString(),
-        clients: deps.view.size,
-        kafka,
-      });
+      res.json(await deps.probes.health());
     },
   },
   {
     method: 'get',
     path: '/ready',
-    summary: 'Readiness: 200 when the message bus answers, else 503',
+    summary: 'Readiness: 200 when the process serves and the message bus answers, else 503',
     public: true,
     async handler(deps, _req, res) {
-      const ready = await deps.bus.isConnected();
+      const ready = await deps.probes.ready();
       res.status(ready ? 200 : 503).json({ ready });
     },
   },

@@ -6,6 +6,7 @@ import {
   createLogger,
   decodeRecord,
   encodeRecord,
+  HealthSchema,
   loadConfig,
   MemoryBus,
   PresenceView,
@@ -99,7 +100,8 @@ describe('admin API', () => {
       await h.view.sync();
       const before = Date.now();
       const res = await request(h.app).get('/health').expect(200).expect('content-type', /json/);
-      expect(res.body).toEqual({ status: 'healthy', timestamp: expect.any(String), clients: 2, kafka: 'not-configured' });
+      expect(res.body).toEqual({ status: 'healthy', timestamp: expect.any(String), clients: 2, kafka: 'not-configured', component: 'admin-api' });
+      expect(HealthSchema.parse(res.body)).toEqual(res.body);
       const stamp = Date.parse(res.body.timestamp);
       expect(new Date(stamp).toISOString()).toBe(res.body.timestamp);
       expect(stamp).toBeGreaterThanOrEqual(before - 1);

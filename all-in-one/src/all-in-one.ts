@@ -2,8 +2,19 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import express from 'express';
 import { createAdminApp } from '@cmf/admin-api';
-import { createGateway, handleGatewayProbe, type Gateway } from '@cmf/gateway';
-import { closeServer, createBus, listen, Metrics, PresenceView, topicSpecs, type Bus, type Config, type Logger } from '@cmf/shared';
+import { createGateway, type Gateway } from '@cmf/gateway';
+import {
+  closeServer,
+  createBus,
+  createProbes,
+  listen,
+  Metrics,
+  PresenceView,
+  topicSpecs,
+  type Bus,
+  type Config,
+  type Logger,
+} from '@cmf/shared';
 import { createWorker } from '@cmf/worker';
 
 export interface AllInOne {
@@ -38,10 +49,6 @@ export async function startAllInOne(config: Config, logger: Logger): Promise<All
   const gateway = await createGateway({ bus, config, logger, metrics });
   const app = express();
   app.disable('x-powered-by');
-  // The gateway answers /health and /ready: with one gateway its client count is the total.
-  app.use((req, res, next) => {
-    if (!handleGatewayProbe(gateway, req, res)) next();
-  });
   const page = clientSimulatorPage();
   if (page) {
     app.get(['/', '/client-simulator.html'], (_req, res) => {
@@ -50,7 +57,16 @@ export async function startAllInOne(config: Config, logger: Logger): Promise<All
   } else {
     logger.warn('client simulator page not built: run `npm run build` to serve it at /');
   }
-  app.use(createAdminApp({ bus, config, logger, view, metrics }));
+  // One /health for the process: the cluster's clients, ready while its gateway accepts and its worker has joined.
+  const probes = createProbes({
+    bus,
+    config,
+    component: 'all-in-one',
+    gateway: gateway.id,
+    clients: () => view.size,
+    serving: () => worker.ready && gateway.accepting,
+  });
+  app.use(createAdminApp({ bus, config, logger, view, metrics, probes }));
   const server = createServer(app);
   server.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
   const port = await listen(server, config.PORT, config.HOST);

@@ -13,10 +13,10 @@ import {
   type Batch,
   type Bus,
   type Config,
-  kafkaState,
-  type KafkaState,
+  createProbes,
   type Logger,
   Metrics,
+  type Probes,
   type Subscription,
   type Target,
   type WsInRecord,
@@ -31,21 +31,14 @@ export interface GatewayDeps {
   metrics?: Metrics;
 }
 
-export interface GatewayHealth {
-  status: 'healthy' | 'degraded';
-  timestamp: string;
-  clients: number;
-  kafka: KafkaState;
-  gateway: string;
-}
-
 export interface Gateway {
   readonly id: string;
   readonly clientCount: number;
+  /** Taking new connections: false before start-up ends and once close() began. */
+  readonly accepting: boolean;
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  health(): Promise<GatewayHealth>;
-  /** Accepting connections, consuming ws-out, and the bus answers. */
-  isReady(): Promise<boolean>;
+  /** /health counts this gateway's sockets; ready while accepting connections and the bus answers. */
+  readonly probes: Probes;
   /** Stop intake, close every socket with 1001, announce the disconnects, stop consuming. */
   close(): Promise<void>;
 }
@@ -230,6 +223,9 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
     get clientCount() {
       return connections.size;
     },
+    get accepting() {
+      return accepting;
+    },
     handleUpgrade(req, socket, head) {
       socket.on('error', (err) => log.debug('upgrade socket error', { err }));
       if (!accepting) {
@@ -238,19 +234,7 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
       }
       wss.handleUpgrade(req, socket, head, onConnection);
     },
-    async health() {
-      const kafka = await kafkaState(bus, config);
-      return {
-        status: kafka === 'disconnected' ? 'degraded' : 'healthy',
-        timestamp: new Date().toISOString(),
-        clients: connections.size,
-        kafka,
-        gateway: id,
-      };
-    },
-    async isReady() {
-      return accepting && (await bus.isConnected());
-    },
+    probes: createProbes({ bus, config, component: 'gateway', gateway: id, clients: () => connections.size, serving: () => accepting }),
     async close() {
       if (!accepting) return;
       accepting = false;

@@ -1,2 +1,2 @@
-export { createGateway, type Gateway, type GatewayDeps, type GatewayHealth } from './gateway.js';
-export { createGatewayServer, handleGatewayProbe } from './gateway-server.js';
+export { createGateway, type Gateway, type GatewayDeps } from './gateway.js';
+export { createGatewayServer } from './gateway-server.js';

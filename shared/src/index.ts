@@ -28,4 +28,17 @@ export { parseClientFrame, type FrameProblem, type ParsedClientFrame } from './p
 export { topicSpecs } from './topic-specs.js';
 export { runService, requireKafka, type Service } from './run-service.js';
 export { listen, closeServer } from './listen.js';
-export { kafkaState, type KafkaState } from './kafka-state.js';
+export {
+  ComponentSchema,
+  createProbes,
+  HealthSchema,
+  KafkaStateSchema,
+  ReadinessSchema,
+  serveProbes,
+  type Component,
+  type Health,
+  type KafkaState,
+  type ProbeSource,
+  type Probes,
+} from './probes.js';
+export { sendJson, sendNotFound } from './send-json.js';

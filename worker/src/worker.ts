@@ -30,6 +30,8 @@ export interface WorkerDeps {
 export interface Worker {
   /** True once the worker has joined its consumer group. */
   readonly ready: boolean;
+  /** Clients connected to the cluster, as the worker's presence view knows them. */
+  readonly clientCount: number;
   close(): Promise<void>;
 }
 
@@ -128,6 +130,9 @@ export async function createWorker({ bus, config, logger, metrics = new Metrics(
   return {
     get ready() {
       return ready;
+    },
+    get clientCount() {
+      return view.size;
     },
     async close() {
       ready = false;
