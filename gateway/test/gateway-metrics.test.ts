@@ -1,4 +1,4 @@
-import { createGateway, createGatewayServer } from '@cmf/gateway';
+import { createGateway, createGatewayServer, gatewayMetrics } from '@cmf/gateway';
 import { createLogger, encodeRecord, listen, loadConfig, MemoryBus, Metrics, topicSpecs, type WsOutRecord } from '@cmf/shared';
 import { Collector } from '../../test/support/collector.js';
 import { metricsUntil, sample } from '../../test/support/metrics-text.js';
@@ -52,4 +52,18 @@ test('the gateway serves /metrics: connections, frames in and out, kicks, relay 
   await a.closed;
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
+});
+
+test('gateway metrics: the open-connection gauge sums every gateway of the process; no worker counters', async () => {
+  const metrics = new Metrics();
+  const counters = gatewayMetrics(metrics);
+  expect(gatewayMetrics(metrics)).toBe(counters);
+  const unregister = counters.countConnections(() => 5);
+  counters.countConnections(() => 2);
+  let text = await metrics.render();
+  expect(sample(text, 'cmf_gateway_connections')).toBe(7);
+  expect(text).not.toContain('cmf_worker_');
+  unregister();
+  text = await metrics.render();
+  expect(sample(text, 'cmf_gateway_connections')).toBe(2);
 });

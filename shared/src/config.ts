@@ -62,6 +62,8 @@ export const ConfigSchema = z.object({
   /** How long a stopping process waits for sockets and the producer. */
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** `json` lines, `pretty` lines for people, or `auto`: pretty when stderr is a terminal. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /** The gateway URL (ws:// or wss://) the standalone simulator page points at; unset: the host that served the page. */
   SIMULATOR_GATEWAY_URL: z.string().regex(/^wss?:\/\/\S+$/, 'a ws:// or wss:// URL').optional(),
   /** Set by Kubernetes in every pod: the admin API's GET /cluster reads the cluster only when it is present. */

@@ -3,7 +3,7 @@ import { KafkaBus } from './bus/kafka-bus.js';
 import { MemoryBus } from './bus/memory-bus.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from './metrics/metrics.js';
 
 /** The composition root's one choice of bus: Kafka when brokers are configured, else memory. */
 export function createBus(config: Config, logger: Logger, metrics?: Metrics): Bus {

@@ -13,11 +13,11 @@ export { KafkaBus, type KafkaBusOptions } from './bus/kafka-bus.js';
 export { partitionOf } from './bus/partition-of.js';
 export { createBus } from './create-bus.js';
 export { withTimeout } from './with-timeout.js';
-export { Metrics, serveMetrics, type LagSource, type MetricsComponent, type MetricsOptions } from './metrics.js';
+export { level, Metrics, serveMetrics, tally, type LagSource, type MetricsOptions } from './metrics/metrics.js';
 export { ConfigSchema, loadConfig, type Config, type RawConfig, type Topics } from './config.js';
 export { CmfError, ErrorCodes, type ErrorCode } from './errors.js';
 export { clientIdOf, newGatewayId } from './ids.js';
-export { createLogger, type Logger, type LogLevel } from './logger.js';
+export { createLogger, describeError, type LogFormat, type Logger, type LogLevel } from './logger.js';
 export { PresenceView } from './presence/presence-view.js';
 export * from './protocol/client-frame.js';
 export * from './protocol/server-frame.js';
@@ -42,3 +42,4 @@ export {
   type Probes,
 } from './probes.js';
 export { sendJson, sendNotFound } from './send-json.js';
+export { unreachable } from './unreachable.js';

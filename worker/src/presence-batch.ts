@@ -7,7 +7,7 @@ import {
   type GatewayPresence,
   type PresenceView,
 } from '@cmf/shared';
-import type { Outputs } from './outputs.js';
+import type { Emitter, Outputs } from './outputs.js';
 
 /**
  * Applies presence events in log order on top of the presence view. Only the worker that owns
@@ -36,12 +36,16 @@ export class PresenceBatch {
     private readonly outputs: Outputs,
   ) {}
 
-  /** Syncs the view, and forgets departures of earlier batches (they were announced). */
-  static async begin(view: PresenceView, outputs: Outputs, partition: number, firstOffset: string): Promise<PresenceBatch> {
+  /**
+   * Syncs the view, and forgets departures of earlier batches (they were announced). `firstSource`
+   * is the position (`<partition>-<offset>`) of the batch's first record.
+   */
+  static async begin(view: PresenceView, outputs: Outputs, firstSource: string): Promise<PresenceBatch> {
     await view.sync();
+    const [partition, first] = firstSource.split('-');
     for (const d of view.departed()) {
       const [p, o] = d.source.split('-');
-      if (Number(p) !== partition || BigInt(o ?? '0') < BigInt(firstOffset)) {
+      if (p !== partition || BigInt(o ?? '0') < BigInt(first ?? '0')) {
         outputs.setPresence(departedPresenceKey(d.clientId), null);
       }
     }
@@ -52,8 +56,8 @@ export class PresenceBatch {
     return this.clients.has(id) ? (this.clients.get(id) ?? undefined) : this.view.client(id);
   }
 
-  connect(clientId: string, gateway: string, at: number): void {
-    const source = this.outputs.position;
+  connect(emit: Emitter, clientId: string, gateway: string, at: number): void {
+    const { source } = emit;
     this.seen(at);
     this.touchGateway(gateway, at, false);
     const known = this.client(clientId);
@@ -67,15 +71,15 @@ export class PresenceBatch {
     this.connected.push({ clientId, source });
   }
 
-  disconnect(clientId: string, at: number): void {
-    const source = this.outputs.position;
+  disconnect(emit: Emitter, clientId: string, at: number): void {
+    const { source } = emit;
     this.seen(at);
     if (!this.client(clientId)) {
       const departed = this.view.departed().find((d) => d.clientId === clientId);
       if (departed?.source === source) this.disconnected.push({ clientId, source });
       return;
     }
-    if (this.connected.some((c) => c.clientId === clientId)) this.flush();
+    if (this.connected.some((c) => c.clientId === clientId)) this.flush(emit);
     this.clients.set(clientId, null);
     this.outputs.setPresence(clientPresenceKey(clientId), null);
     this.outputs.setPresence(departedPresenceKey(clientId), { kind: 'departed', clientId, source });
@@ -88,28 +92,31 @@ export class PresenceBatch {
   }
 
   /** The gateway stopped cleanly; whatever clients it still had are gone. */
-  gatewayDown(gateway: string, at: number): void {
+  gatewayDown(emit: Emitter, gateway: string, at: number): void {
     this.seen(at);
-    this.dropGateway(gateway, at);
+    this.dropGateway(emit, gateway, at);
   }
 
   tick(at: number): void {
     this.seen(at);
   }
 
-  /** Expire gateways silent for longer than `timeoutMs`, then emit the pending announcements. */
-  finish(timeoutMs: number): void {
+  /**
+   * Expire gateways silent for longer than `timeoutMs`, then emit the pending announcements, as
+   * caused by the batch's last record (`emit`).
+   */
+  finish(emit: Emitter, timeoutMs: number): void {
     for (const g of this.allGateways()) {
       if (g.lastSeen < this.latest - timeoutMs) {
-        this.dropGateway(g.gateway, this.latest);
-        this.outputs.gatewayExpired(g.gateway);
+        this.dropGateway(emit, g.gateway, this.latest);
+        emit.gatewayExpired(g.gateway);
       }
     }
-    this.flush();
+    this.flush(emit);
   }
 
-  private dropGateway(gateway: string, at: number): void {
-    for (const c of this.allClients()) if (c.gateway === gateway) this.disconnect(c.clientId, at);
+  private dropGateway(emit: Emitter, gateway: string, at: number): void {
+    for (const c of this.allClients()) if (c.gateway === gateway) this.disconnect(emit, c.clientId, at);
     if (this.gateway(gateway)) {
       this.gateways.set(gateway, null);
       this.outputs.setPresence(gatewayPresenceKey(gateway), null);
@@ -145,18 +152,18 @@ export class PresenceBatch {
   }
 
   /** Notices take ids from the record that caused them, so a retry repeats them exactly. */
-  private flush(): void {
+  private flush(emit: Emitter): void {
     if (this.connected.length === 0 && this.disconnected.length === 0) return;
     const all = { type: 'all' } as const;
     for (const { clientId, source } of this.disconnected) {
-      this.outputs.deliver(PRESENCE_KEY, all, { type: 'client-disconnected', clientId }, `${source}-gone-${clientId}`);
+      emit.deliver(PRESENCE_KEY, all, { type: 'client-disconnected', clientId }, `${source}-gone-${clientId}`);
     }
     const clients = this.allClients()
       .sort((a, b) => a.connectedAt - b.connectedAt)
       .map((c) => c.clientId);
-    this.outputs.deliver(PRESENCE_KEY, all, { type: 'client-list', clients });
+    emit.deliver(PRESENCE_KEY, all, { type: 'client-list', clients });
     for (const { clientId, source } of this.connected) {
-      this.outputs.deliver(PRESENCE_KEY, all, { type: 'client-connected', clientId }, `${source}-new-${clientId}`);
+      emit.deliver(PRESENCE_KEY, all, { type: 'client-connected', clientId }, `${source}-new-${clientId}`);
     }
     this.connected = [];
     this.disconnected = [];

@@ -7,7 +7,9 @@ import {
   type ClientPresence,
   type DepartedPresence,
   type GatewayPresence,
+  type PresenceRecord,
 } from '../protocol/records.js';
+import { unreachable } from '../unreachable.js';
 
 interface Waiter {
   ends: Map<number, bigint>;
@@ -102,10 +104,7 @@ export class PresenceView {
         else if (kind === 'departed') this.departedById.delete(id);
       } else {
         try {
-          const value = decodeRecord(PresenceRecordSchema, record.value);
-          if (value.kind === 'client') this.clientsById.set(value.clientId, value);
-          else if (value.kind === 'gateway') this.gatewaysById.set(value.gateway, value);
-          else this.departedById.set(value.clientId, value);
+          this.store(decodeRecord(PresenceRecordSchema, record.value));
         } catch (err) {
           this.logger.warn('skipping bad presence record', { key, offset: record.offset, err });
         }
@@ -117,6 +116,22 @@ export class PresenceView {
       w.resolve();
       return false;
     });
+  }
+
+  private store(value: PresenceRecord): void {
+    switch (value.kind) {
+      case 'client':
+        this.clientsById.set(value.clientId, value);
+        return;
+      case 'gateway':
+        this.gatewaysById.set(value.gateway, value);
+        return;
+      case 'departed':
+        this.departedById.set(value.clientId, value);
+        return;
+      default:
+        unreachable(value);
+    }
   }
 
   private caughtUp(ends: Map<number, bigint>): boolean {

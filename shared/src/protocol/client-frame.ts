@@ -34,4 +34,10 @@ export type KickOneFrame = z.infer<typeof KickOneFrameSchema>;
 export type KickAllFrame = z.infer<typeof KickAllFrameSchema>;
 export type ClientFrame = z.infer<typeof ClientFrameSchema>;
 
-export const CLIENT_FRAME_TYPES = ['broadcast-all', 'broadcast', 'broadcast-one', 'kick-one', 'kick-all'] as const;
+/**
+ * Every `type` a client may send, read off the union itself (zod's `_zod.values`, its documented
+ * surface for tools): a frame added to the union is a known command at once.
+ */
+export const CLIENT_FRAME_TYPES: ReadonlySet<string> = new Set(
+  ClientFrameSchema.options.flatMap((option) => [...option.shape.type._zod.values].map(String)),
+);

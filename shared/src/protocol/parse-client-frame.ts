@@ -9,8 +9,6 @@ export interface FrameProblem {
 
 export type ParsedClientFrame = { ok: true; frame: ClientFrame } | { ok: false; problem: FrameProblem };
 
-const knownTypes: ReadonlySet<string> = new Set(CLIENT_FRAME_TYPES);
-
 /** Parse a client's text frame, keeping the original server's error texts. */
 export function parseClientFrame(text: string): ParsedClientFrame {
   let json: unknown;
@@ -29,7 +27,7 @@ export function parseClientFrame(text: string): ParsedClientFrame {
       problem: { code: 'invalid-field', field: 'type', message: 'Invalid field "type": expected a string' },
     };
   }
-  if (!knownTypes.has(type)) {
+  if (!CLIENT_FRAME_TYPES.has(type)) {
     return { ok: false, problem: { code: 'unknown-command', message: Texts.unknownCommand } };
   }
   const result = ClientFrameSchema.safeParse(json);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { unreachable } from '../unreachable.js';
 
 /*
  * Records on the three topics. Every record is JSON; each topic's schema is the only way in
@@ -96,8 +97,14 @@ export function wsInKey(record: WsInRecord): string {
       return record.clientId;
     case 'admin':
       return ADMIN_KEY;
-    default:
+    case 'connect':
+    case 'disconnect':
+    case 'gateway-heartbeat':
+    case 'gateway-down':
+    case 'tick':
       return PRESENCE_KEY;
+    default:
+      return unreachable(record);
   }
 }
 

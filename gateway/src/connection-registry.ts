@@ -1,0 +1,49 @@
+import { clientIdOf, unreachable, type Target } from '@cmf/shared';
+import type { Connection } from './connection.js';
+
+/** This gateway's open connections by client id, and the client ids it hands out. */
+export class ConnectionRegistry {
+  private readonly byId = new Map<string, Connection>();
+  private sequence = 0;
+
+  constructor(private readonly gatewayId: string) {}
+
+  /** A client id no connection of any gateway has had (see newGatewayId). */
+  nextId(): string {
+    this.sequence += 1;
+    return clientIdOf(this.gatewayId, this.sequence);
+  }
+
+  add(conn: Connection): void {
+    this.byId.set(conn.id, conn);
+  }
+
+  remove(conn: Connection): void {
+    if (this.byId.get(conn.id) === conn) this.byId.delete(conn.id);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  all(): IterableIterator<Connection> {
+    return this.byId.values();
+  }
+
+  /** The connections a command targets; a generator, so a broadcast builds no array per command. */
+  *targets(target: Target): Generator<Connection> {
+    switch (target.type) {
+      case 'clients':
+        for (const id of target.ids) {
+          const conn = this.byId.get(id);
+          if (conn) yield conn;
+        }
+        return;
+      case 'all':
+        for (const conn of this.byId.values()) if (!target.except?.includes(conn.id)) yield conn;
+        return;
+      default:
+        return unreachable(target);
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** Whether an upgrade request may become a WebSocket, decided before any socket exists. */
+export type Admission = { ok: true } | { ok: false; status: number; reason: string };
+
+/**
+ * The hook where connection-level rules live (origin checks, authentication, connection caps):
+ * each rule sees the upgrade request and either admits it or names the HTTP status to refuse it with.
+ */
+export type UpgradeRule = (req: IncomingMessage) => Admission | Promise<Admission>;
+
+/** The rules in order; the first refusal wins. */
+export async function admit(rules: readonly UpgradeRule[], req: IncomingMessage): Promise<Admission> {
+  for (const rule of rules) {
+    const admission = await rule(req);
+    if (!admission.ok) return admission;
+  }
+  return { ok: true };
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
+/** Answers a refused upgrade with a plain HTTP response and closes the socket: no WebSocket is made. */
+export function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+  const body = JSON.stringify({ error: { code: 'upgrade-refused', message: reason } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,22 @@
+import { tally, type Metrics } from '@cmf/shared';
+
+/** What workers count, once a batch's outputs are acknowledged (so a retried batch counts once). */
+export class WorkerMetrics {
+  /** ws-in records processed. */
+  records = 0;
+  /** Deliver commands produced to ws-out (one per frame, whatever the number of recipients). */
+  deliveries = 0;
+  /** Kick commands produced. */
+  kickCommands = 0;
+  /** Records sent to the dead-letter topic. */
+  deadLetters = 0;
+
+  constructor(registry: Metrics['registry']) {
+    tally(registry, 'cmf_worker_records_total', 'ws-in records processed', () => this.records);
+    tally(registry, 'cmf_worker_deliveries_total', 'Deliver commands produced to ws-out', () => this.deliveries);
+    tally(registry, 'cmf_worker_kicks_total', 'Kick commands produced to ws-out', () => this.kickCommands);
+    tally(registry, 'cmf_worker_dead_letters_total', 'Records sent to the dead-letter topic', () => this.deadLetters);
+  }
+}
+
+export const workerMetrics = (metrics: Metrics): WorkerMetrics => metrics.part('worker', (r) => new WorkerMetrics(r));
