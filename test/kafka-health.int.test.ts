@@ -2,20 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from './support/cluster.js';
+import { eventually } from './support/eventually.js';
 import { startOwnBroker, stopOwnBroker } from './support/kafka.js';
 import type { ServiceProcess } from './support/service-process.js';
 import { TestClient } from './support/test-client.js';
 
 /** Polls a /health endpoint until its `kafka` field says `state`; the answer is the event here. */
 async function kafkaBecomes(service: ServiceProcess, state: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let last: unknown;
-  while (Date.now() < deadline) {
-    last = await (await fetch(`${service.url}/health`)).json();
-    if ((last as { kafka?: string }).kafka === state) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${service.component} /health never said kafka=${state}; last: ${JSON.stringify(last)}`);
+  await eventually(async () => ((last = await (await fetch(`${service.url}/health`)).json()) as { kafka?: string }).kafka === state, {
+    timeoutMs,
+    intervalMs: 250,
+    what: () => `${service.component} /health saying kafka=${state} (last: ${JSON.stringify(last)})`,
+  });
 }
 
 describe('health follows the real Kafka broker', () => {

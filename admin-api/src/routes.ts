@@ -118,7 +118,7 @@ export const routes: Route[] = [
     summary: 'Every connected client, on every gateway',
     async handler(deps, _req, res) {
       await deps.view.sync().catch((err: unknown) => deps.logger.warn('client list may be stale', { err }));
-      const clients = deps.view.clients().map((c) => ({
+      const clients = [...deps.view.clients()].map((c) => ({
         id: c.clientId,
         gateway: c.gateway,
         connectedAt: new Date(c.connectedAt).toISOString(),

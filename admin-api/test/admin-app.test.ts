@@ -133,8 +133,8 @@ describe('admin API', () => {
 
     test('lists the clients written to the presence topic just before, oldest first, with ISO times', async () => {
       const h = await setup();
-      await h.addClient('client-b-1', 'b', Date.UTC(2024, 5, 1, 12, 0, 1));
       await h.addClient('client-a-1', 'a', Date.UTC(2024, 5, 1, 12, 0, 0));
+      await h.addClient('client-b-1', 'b', Date.UTC(2024, 5, 1, 12, 0, 1));
       await h.addClient('client-gone-1', 'a', Date.UTC(2024, 5, 1, 12, 0, 2));
       await h.removeClient('client-gone-1');
       const res = await request(h.app).get('/clients').expect(200);

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
-import { CloseCodes, type ErrorFrame, type Logger, type Metrics } from '@cmf/shared';
+import { CloseCodes, refOf, type ErrorFrame, type Logger, type Metrics, type PresenceMode } from '@cmf/shared';
 import { Connection } from './connection.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
@@ -13,52 +13,65 @@ export interface SessionDeps {
   metrics: Metrics;
   log: Logger;
   maxBufferedBytes: number;
+  /** True after the gateway was frozen long enough to have been declared dead: nothing more is relayed. */
+  frozen(): boolean;
 }
 
-const busUnavailable: ErrorFrame = {
-  type: 'error',
-  code: 'bus-unavailable',
-  message: 'Message not delivered: the message bus is unavailable',
-};
-
 /** Publishes the client's disconnect once, whoever notices the end first. */
-export function announceDisconnect(conn: Connection, relay: Relay, log: Logger, code: number): Promise<void> {
+export function announceDisconnect(conn: Connection, relay: Relay, code: number): Promise<void> {
   if (conn.announced) return Promise.resolve();
   conn.announced = true;
-  return relay.disconnect(conn.id, code).catch((err: unknown) => log.error('disconnect not announced', { clientId: conn.id, err }));
+  return relay.disconnect(conn.id, code);
+}
+
+/** The answer to a frame the bus did not take, echoing its ref: the frame is never delivered. */
+function refusal(text: string): Buffer {
+  const ref = refOf(text);
+  const frame: ErrorFrame = {
+    type: 'error',
+    code: 'bus-unavailable',
+    message: 'Message not delivered: the message bus is unavailable',
+    ...(ref === undefined ? {} : { ref }),
+  };
+  return Buffer.from(JSON.stringify(frame));
 }
 
 /**
  * A new client's life on this gateway: `welcome`, its connect relayed, each frame relayed as
- * received, its disconnect announced when the socket ends.
+ * received (or refused at once while the bus is known to be down), its disconnect announced when
+ * the socket ends.
  */
-export function openSession(ws: WebSocket, socket: Duplex, deps: SessionDeps): Connection {
+export function openSession(ws: WebSocket, socket: Duplex, presence: PresenceMode, deps: SessionDeps): Connection {
   const { registry, relay, counters, metrics, log, maxBufferedBytes } = deps;
-  const conn = new Connection(registry.nextId(), ws, socket);
+  const conn = new Connection(registry.nextId(), ws, socket, presence);
   registry.add(conn);
   counters.connectionsOpened += 1;
+  const refuse = (text: string): void => {
+    metrics.countError('gateway', 'bus-unavailable');
+    conn.send([refusal(text)], maxBufferedBytes);
+  };
   ws.on('error', (err) => log.debug('socket error', { clientId: conn.id, err }));
   ws.on('pong', () => {
     conn.alive = true;
   });
   ws.on('message', (data: RawData) => {
+    if (deps.frozen()) return;
     // binaryType is ws's default, 'nodebuffer': one Buffer per message, fragments joined.
     const text = (data as Buffer).toString('utf8');
     counters.framesIn += 1;
-    relay.frame(conn.id, text).catch((err: unknown) => {
-      log.warn('frame not relayed', { clientId: conn.id, err });
-      metrics.countError('gateway', 'bus-unavailable');
-      conn.send([Buffer.from(JSON.stringify(busUnavailable))], maxBufferedBytes);
+    if (!relay.available) return refuse(text);
+    void relay.frame(conn.id, text).then((taken) => {
+      if (!taken) refuse(text);
     });
   });
   ws.on('close', (code) => {
     registry.remove(conn);
-    void announceDisconnect(conn, relay, log, code);
+    void announceDisconnect(conn, relay, code);
   });
   ws.send(JSON.stringify({ type: 'welcome', clientId: conn.id }));
-  relay.connect(conn.id).catch((err: unknown) => {
-    log.error('connect not announced; closing the socket', { clientId: conn.id, err });
-    conn.close(CloseCodes.serviceRestart, 'Message bus unavailable');
+  relay.connect(conn.id, presence).catch((err: unknown) => {
+    log.warn('connect not announced; closing the socket', { clientId: conn.id, err });
+    conn.close(CloseCodes.tryAgainLater, 'Message bus unavailable');
   });
   return conn;
 }

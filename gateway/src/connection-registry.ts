@@ -39,9 +39,15 @@ export class ConnectionRegistry {
           if (conn) yield conn;
         }
         return;
-      case 'all':
-        for (const conn of this.byId.values()) if (!target.except?.includes(conn.id)) yield conn;
+      case 'all': {
+        const { except, presence } = target;
+        for (const conn of this.byId.values()) {
+          if (except?.includes(conn.id)) continue;
+          if (presence && (conn.presence === 'none' || (presence === 'full' && conn.presence === 'delta'))) continue;
+          yield conn;
+        }
         return;
+      }
       default:
         return unreachable(target);
     }

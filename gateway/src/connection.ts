@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
+import type { PresenceMode } from '@cmf/shared';
 
 /** What became of a send. */
 export type SendResult = 'sent' | 'closed' | 'slow';
@@ -20,6 +21,8 @@ export class Connection {
     readonly id: string,
     readonly ws: WebSocket,
     private readonly socket: Duplex,
+    /** The presence frames it asked for (`?presence=`). */
+    readonly presence: PresenceMode,
   ) {}
 
   /**

@@ -6,9 +6,11 @@ import {
   createProbes,
   Metrics,
   newGatewayId,
+  PresenceModeSchema,
   type Bus,
   type Config,
   type Logger,
+  type PresenceMode,
   type Probes,
 } from '@cmf/shared';
 import { announceDisconnect, openSession } from './client-session.js';
@@ -41,6 +43,14 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** The `?presence=` of an upgrade: `full` (the original protocol) when absent, undefined when not a mode. */
+function presenceModeOf(req: IncomingMessage): PresenceMode | undefined {
+  const asked = new URL(req.url ?? '/', 'http://gateway').searchParams.get('presence');
+  if (asked === null) return 'full';
+  const parsed = PresenceModeSchema.safeParse(asked);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /**
  * Terminates WebSockets and nothing else: ids, limits, heartbeats, relaying to ws-in, and
  * executing ws-out commands. It never looks inside a client's frame.
@@ -50,7 +60,7 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
   const log = logger.child('gateway');
   const counters = gatewayMetrics(metrics);
   const registry = new ConnectionRegistry(id);
-  const relay = new Relay(bus, config.topics.in, id);
+  const relay = new Relay({ bus, topic: config.topics.in, gateway: id, log, publishTimeoutMs: config.PUBLISH_TIMEOUT_MS });
   const maxBufferedBytes = config.MAX_BUFFERED_BYTES;
   let accepting = false;
 
@@ -65,8 +75,21 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
   const onBatch = createCommandExecutor({ gatewayId: id, registry, counters, log, maxBufferedBytes });
   const subscription = await bus.subscribe({ topic: config.topics.out, label: `${config.GATEWAY_GROUP_PREFIX}-${id}`, onBatch });
   const uncount = counters.countConnections(() => registry.size);
-  const stopLiveness = startLiveness({ registry, relay, log, heartbeatMs: config.GATEWAY_HEARTBEAT_MS, pingMs: config.PING_INTERVAL_MS });
+  const liveness = startLiveness({
+    registry,
+    relay,
+    log,
+    heartbeatMs: config.GATEWAY_HEARTBEAT_MS,
+    pingMs: config.PING_INTERVAL_MS,
+    timeoutMs: config.GATEWAY_TIMEOUT_MS,
+    onFrozen: () => {
+      for (const conn of registry.all()) conn.close(CloseCodes.serviceRestart, 'Gateway was frozen');
+    },
+  });
+  const session = { registry, relay, counters, metrics, log, maxBufferedBytes, frozen: liveness.frozen };
   const accepted: UpgradeRule = () => (accepting ? { ok: true } : { ok: false, status: 503, reason: 'The gateway is not accepting connections' });
+  // While the bus is known to be down a connect could not be announced: refuse it now, not after a welcome.
+  const busUp: UpgradeRule = () => (relay.available ? { ok: true } : { ok: false, status: 503, reason: 'The message bus is unavailable' });
   accepting = true;
   log.info('gateway started', { gateway: id });
 
@@ -81,17 +104,22 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
     probes: createProbes({ bus, config, component: 'gateway', gateway: id, clients: () => registry.size, serving: () => accepting }),
     handleUpgrade(req, socket, head) {
       socket.on('error', (err) => log.debug('upgrade socket error', { err }));
-      void admit([accepted, ...rules], req).then((admission) => {
+      const presence = presenceModeOf(req);
+      if (!presence) {
+        refuseUpgrade(socket, 400, 'presence must be full, delta or none');
+        return;
+      }
+      void admit([accepted, busUp, ...rules], req).then((admission) => {
         if (!admission.ok) refuseUpgrade(socket, admission.status, admission.reason);
-        else wss.handleUpgrade(req, socket, head, (ws) => openSession(ws, socket, { registry, relay, counters, metrics, log, maxBufferedBytes }));
+        else wss.handleUpgrade(req, socket, head, (ws) => openSession(ws, socket, presence, session));
       });
     },
     async close() {
       if (!accepting) return;
       accepting = false;
-      stopLiveness();
+      liveness.stop();
       const open = [...registry.all()];
-      const announced = open.map((conn) => announceDisconnect(conn, relay, log, CloseCodes.goingAway));
+      const announced = open.map((conn) => announceDisconnect(conn, relay, CloseCodes.goingAway));
       const closed = Promise.all(open.map((conn) => new Promise((resolve) => conn.ws.once('close', resolve))));
       for (const conn of open) conn.close(CloseCodes.goingAway, 'Server shutting down');
       const timer = setTimeout(() => open.forEach((conn) => conn.ws.terminate()), config.SHUTDOWN_TIMEOUT_MS / 2);

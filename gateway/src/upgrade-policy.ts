@@ -20,6 +20,7 @@ export async function admit(rules: readonly UpgradeRule[], req: IncomingMessage)
 }
 
 const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
   429: 'Too Many Requests',

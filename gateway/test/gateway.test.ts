@@ -58,7 +58,9 @@ async function setup(env: Record<string, string> = {}): Promise<Harness> {
     url: `ws://127.0.0.1:${port}`,
     wsIn,
     inRecords: () => wsIn.received.map((r) => decodeRecord(WsInRecordSchema, r.value ?? '')),
-    command: (command) => bus.publish(config.topics.out, [{ key: 'k', value: encodeRecord(command) }]),
+    command: async (command) => {
+      await bus.publish(config.topics.out, [{ key: 'k', value: encodeRecord(command) }]);
+    },
   };
 }
 

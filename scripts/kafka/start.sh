@@ -82,6 +82,9 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 # Tests: no 3 s wait before the first consumer group rebalance.
 group.initial.rebalance.delay.ms=0
+# CMF's consumers use a 2 s session timeout (KAFKA_SESSION_TIMEOUT_MS) for fast worker failover;
+# Kafka refuses anything under 6 s by default.
+group.min.session.timeout.ms=1000
 EOF
   # Broker log: INFO to <run>/broker.log only, nothing on the console.
   cat >"$run/log4j2.properties" <<EOF

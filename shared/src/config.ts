@@ -39,6 +39,18 @@ export const ConfigSchema = z.object({
   KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  /** A consumer silent this long loses its partitions to the others: worker failover takes about this long. */
+  KAFKA_SESSION_TIMEOUT_MS: positiveInt.default(2_000),
+  /** How often consumers heartbeat to their group; well under the session timeout. */
+  KAFKA_HEARTBEAT_MS: positiveInt.default(400),
+  /** The most one produce request carries: keep it within the broker's max.message.bytes. */
+  KAFKA_MAX_REQUEST_BYTES: positiveInt.default(1_000_000),
+  /** A client frame Kafka has not acknowledged within this long is refused with bus-unavailable, and never delivered. */
+  PUBLISH_TIMEOUT_MS: positiveInt.default(2_000),
+  /** The most the in-memory bus keeps (npm start without Kafka); unread records beyond it are refused. */
+  MEMORY_BUS_MAX_BYTES: positiveInt.default(256 * 1024 * 1024),
+  /** Times a worker tries a batch that fails with a permanent error before it dead-letters the records that fail. */
+  WORKER_MAX_ATTEMPTS: positiveInt.default(3),
   /** The workers' consumer group: the one KEDA watches. */
   WORKER_GROUP_ID: name.default('cmf-worker'),
   /** Each gateway consumes ws-out in a group of its own: `<prefix>-<gateway id>`. */
@@ -52,9 +64,13 @@ export const ConfigSchema = z.object({
   /** WebSocket ping interval; a socket that missed a pong by the next ping is terminated. */
   PING_INTERVAL_MS: positiveInt.default(30_000),
   /** How often each gateway announces it is alive. */
-  GATEWAY_HEARTBEAT_MS: positiveInt.default(5_000),
+  GATEWAY_HEARTBEAT_MS: positiveInt.default(2_000),
   /** A gateway silent for this long is declared dead and its clients announced as disconnected. */
-  GATEWAY_TIMEOUT_MS: positiveInt.default(20_000),
+  GATEWAY_TIMEOUT_MS: positiveInt.default(10_000),
+  /** Full client lists go to every `?presence=full` socket only while the cluster has at most this many clients; beyond, changes only. */
+  PRESENCE_FULL_LIST_MAX: positiveInt.default(500),
+  /** At most one full client list per this long, however many clients come and go. */
+  PRESENCE_LIST_INTERVAL_MS: positiveInt.default(1_000),
   /** Let clients send `kick-one` and `kick-all` (the original protocol); false answers them with an error. */
   ALLOW_CLIENT_KICK: bool.default(true),
   /** When set, every admin route but /health and /ready needs `Authorization: Bearer <token>`. */

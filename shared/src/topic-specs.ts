@@ -4,7 +4,9 @@ import type { Config } from './config.js';
 /** The topics CMF creates at start-up when they are missing. */
 export function topicSpecs(config: Config): TopicSpec[] {
   return [
-    { name: config.topics.in, partitions: config.KAFKA_IN_PARTITIONS },
+    // Append time from the broker's clock: a frame appended after its deadline is dropped by the
+    // worker, the same rule the gateway applies to the acknowledgement (see the README, Delivery guarantees).
+    { name: config.topics.in, partitions: config.KAFKA_IN_PARTITIONS, appendTime: true },
     { name: config.topics.out, partitions: config.KAFKA_OUT_PARTITIONS },
     // One partition: a single writer (the worker owning the presence key) keeps it ordered.
     { name: config.topics.presence, partitions: 1, compacted: true },

@@ -77,7 +77,7 @@ describe('loadConfig', () => {
         KAFKA_OUT_PARTITIONS: '7',
       });
       expect(topicSpecs(config)).toEqual([
-        { name: 'a-in', partitions: 5 },
+        { name: 'a-in', partitions: 5, appendTime: true },
         { name: 'a-out', partitions: 7 },
         { name: 'a-presence', partitions: 1, compacted: true },
         { name: 'a-dlq', partitions: 1 },

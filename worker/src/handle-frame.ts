@@ -12,7 +12,9 @@ export interface FrameContext {
 export function handleFrame(record: FrameRecord, parsed: ParsedClientFrame, { emit, isConnected, allowClientKick }: FrameContext): void {
   const sender = record.clientId;
   const toSender: Target = { type: 'clients', ids: [sender] };
-  const fail = (frame: Omit<ErrorFrame, 'type'>): void => emit.deliver(sender, toSender, { type: 'error', ...frame });
+  // Every error a frame causes echoes its ref (a problem already carries it).
+  const ref = parsed.ok && parsed.frame.ref !== undefined ? { ref: parsed.frame.ref } : {};
+  const fail = (frame: Omit<ErrorFrame, 'type'>): void => emit.deliver(sender, toSender, { type: 'error', ...frame, ...ref });
   const unknownTarget = (targetId: string): void =>
     fail({ code: 'unknown-target', message: `Client ${targetId} not found`, field: 'targetId' });
 

@@ -18,6 +18,8 @@ export class Outputs {
   /** Tallies for metrics, added to the process's counters once the batch is produced. */
   deliveries = 0;
   kicks = 0;
+  /** Frames dropped because they reached Kafka after their deadline. */
+  expiredFrames = 0;
   readonly errorCodes = new Map<string, number>();
 
   /** What the input record at `source` (`<partition>-<offset>`) causes. */

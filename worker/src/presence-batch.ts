@@ -1,13 +1,38 @@
 import {
+  CLOCK_PRESENCE_KEY,
   clientPresenceKey,
   departedPresenceKey,
   gatewayPresenceKey,
   PRESENCE_KEY,
+  type ClientListFrame,
   type ClientPresence,
   type GatewayPresence,
+  type PresenceMode,
+  type PresenceState,
   type PresenceView,
 } from '@cmf/shared';
 import type { Emitter, Outputs } from './outputs.js';
+
+/** How the presence owner announces; from the configuration. */
+export interface PresencePolicy {
+  /** A gateway silent this long has its clients announced gone (GATEWAY_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Full client lists go to `?presence=full` sockets only while the cluster has at most this many clients. */
+  fullListMax: number;
+  /** At most one full client list per this long. */
+  listIntervalMs: number;
+  /** How often workers tick; expiry runs on ticks, so it starts one tick early to finish within timeoutMs. */
+  tickMs: number;
+}
+
+/** A gap this long between liveness records means the log stalled (an outage, a frozen owner), not that gateways died. */
+const stallGap = (policy: PresencePolicy): number => 3 * policy.tickMs;
+
+interface Change {
+  clientId: string;
+  source: string;
+  presence: PresenceMode;
+}
 
 /**
  * Applies presence events in log order on top of the presence view. Only the worker that owns
@@ -15,32 +40,48 @@ import type { Emitter, Outputs } from './outputs.js';
  * each batch, so every decision sees all earlier ones: that is what makes each connect and
  * disconnect announced exactly once.
  *
+ * What clients receive (the README's protocol section says the same):
+ * - a newcomer: its own `client-list` (the oldest `fullListMax` ids, with `total` and `truncated`
+ *   when there are more), unless it asked for `?presence=none`;
+ * - every `full` or `delta` socket: `client-connected` / `client-disconnected` for each change;
+ * - every `full` socket, while the cluster has at most `fullListMax` clients: the whole
+ *   `client-list` after changes, at most once per `listIntervalMs` (ticks send one that is due).
+ * The original order holds for each client: on connect `welcome`, list, `client-connected`; on
+ * disconnect `client-disconnected`, then the list.
+ *
  * A batch retried after its presence writes landed but its announcements did not (a failed
  * publish, a crash in between) finds its own writes by their `source` and announces again, with
- * the same command ids, which gateways drop if they did deliver them.
- *
- * Announcements are grouped so a burst of connects costs one client-list, not one per connect:
- * a group emits its disconnect notices, then the client list, then its connect notices, which
- * keeps the original order for each client (welcome, client-list, client-connected on connect;
- * client-disconnected, client-list on disconnect).
+ * the same command ids, which gateways drop if they did deliver them; the owner's state (the
+ * `clock` record) keeps what it was before the batch for the same reason.
  */
 export class PresenceBatch {
   private readonly clients = new Map<string, ClientPresence | null>();
   private readonly gateways = new Map<string, GatewayPresence | null>();
-  private connected: { clientId: string; source: string }[] = [];
-  private disconnected: { clientId: string; source: string }[] = [];
+  private readonly touched = new Set<string>();
+  private connected: Change[] = [];
+  private disconnected: Change[] = [];
+  private readonly state: PresenceState;
+  private readonly before: PresenceState;
+  /** The newest record time in the batch: "now", the same on a retry. */
   private latest = 0;
 
   private constructor(
     private readonly view: PresenceView,
     private readonly outputs: Outputs,
-  ) {}
+    private readonly policy: PresencePolicy,
+    private readonly firstSource: string,
+  ) {
+    const clock = view.clock();
+    // A retry starts from the state its first attempt started from, so it decides the same.
+    this.before = clock ? (clock.batch === firstSource ? clock.before : { at: clock.at, listAt: clock.listAt, listPending: clock.listPending }) : { at: 0, listAt: 0, listPending: false };
+    this.state = { ...this.before };
+  }
 
   /**
    * Syncs the view, and forgets departures of earlier batches (they were announced). `firstSource`
    * is the position (`<partition>-<offset>`) of the batch's first record.
    */
-  static async begin(view: PresenceView, outputs: Outputs, firstSource: string): Promise<PresenceBatch> {
+  static async begin(view: PresenceView, outputs: Outputs, policy: PresencePolicy, firstSource: string): Promise<PresenceBatch> {
     await view.sync();
     const [partition, first] = firstSource.split('-');
     for (const d of view.departed()) {
@@ -49,96 +90,120 @@ export class PresenceBatch {
         outputs.setPresence(departedPresenceKey(d.clientId), null);
       }
     }
-    return new PresenceBatch(view, outputs);
+    return new PresenceBatch(view, outputs, policy, firstSource);
   }
 
   client(id: string): ClientPresence | undefined {
     return this.clients.has(id) ? (this.clients.get(id) ?? undefined) : this.view.client(id);
   }
 
-  connect(emit: Emitter, clientId: string, gateway: string, at: number): void {
+  connect(emit: Emitter, clientId: string, gateway: string, at: number, presence: PresenceMode = 'full'): void {
     const { source } = emit;
-    this.seen(at);
-    this.touchGateway(gateway, at, false);
+    this.seen(gateway, at);
     const known = this.client(clientId);
     if (known) {
-      if (known.source === source) this.connected.push({ clientId, source });
+      if (known.source === source) this.connected.push({ clientId, source, presence });
       return;
     }
     const entry: ClientPresence = { kind: 'client', clientId, gateway, connectedAt: at, source };
     this.clients.set(clientId, entry);
     this.outputs.setPresence(clientPresenceKey(clientId), entry);
-    this.connected.push({ clientId, source });
+    this.connected.push({ clientId, source, presence });
   }
 
   disconnect(emit: Emitter, clientId: string, at: number): void {
     const { source } = emit;
-    this.seen(at);
-    if (!this.client(clientId)) {
+    const known = this.client(clientId);
+    if (known) this.seen(known.gateway, at);
+    if (!known) {
       const departed = this.view.departed().find((d) => d.clientId === clientId);
-      if (departed?.source === source) this.disconnected.push({ clientId, source });
+      if (departed?.source === source) this.disconnected.push({ clientId, source, presence: 'full' });
       return;
     }
+    // Announce the connect before the disconnect of the same client.
     if (this.connected.some((c) => c.clientId === clientId)) this.flush(emit);
     this.clients.set(clientId, null);
     this.outputs.setPresence(clientPresenceKey(clientId), null);
     this.outputs.setPresence(departedPresenceKey(clientId), { kind: 'departed', clientId, source });
-    this.disconnected.push({ clientId, source });
+    this.disconnected.push({ clientId, source, presence: 'full' });
   }
 
   heartbeat(gateway: string, at: number): void {
-    this.seen(at);
-    this.touchGateway(gateway, at, true);
+    this.alive(at);
+    this.seen(gateway, at);
   }
 
   /** The gateway stopped cleanly; whatever clients it still had are gone. */
   gatewayDown(emit: Emitter, gateway: string, at: number): void {
-    this.seen(at);
     this.dropGateway(emit, gateway, at);
   }
 
   tick(at: number): void {
-    this.seen(at);
+    this.alive(at);
   }
 
   /**
-   * Expire gateways silent for longer than `timeoutMs`, then emit the pending announcements, as
-   * caused by the batch's last record (`emit`).
+   * Expires gateways silent for too long, emits the pending announcements (as caused by the
+   * batch's last record, `emit`), and writes the owner's state.
    */
-  finish(emit: Emitter, timeoutMs: number): void {
+  finish(emit: Emitter): void {
+    const threshold = this.policy.timeoutMs - this.policy.tickMs;
     for (const g of this.allGateways()) {
-      if (g.lastSeen < this.latest - timeoutMs) {
+      if (this.latest - g.lastSeen > threshold) {
         this.dropGateway(emit, g.gateway, this.latest);
         emit.gatewayExpired(g.gateway);
       }
     }
     this.flush(emit);
+    for (const id of this.touched) this.outputs.setPresence(gatewayPresenceKey(id), this.gateways.get(id) ?? null);
+    this.outputs.setPresence(CLOCK_PRESENCE_KEY, { kind: 'clock', ...this.state, batch: this.firstSource, before: this.before });
+  }
+
+  /**
+   * A liveness record (heartbeat, tick) at `at`. After a gap long enough to be a stall, every
+   * gateway is judged from now on, not from before the stall: the owner (or the whole log) was
+   * stopped, not the gateways.
+   */
+  private alive(at: number): void {
+    if (this.state.at > 0 && at - this.state.at > stallGap(this.policy)) {
+      for (const g of this.allGateways()) this.setGateway({ ...g, lastSeen: Math.max(g.lastSeen, at) });
+    }
+    this.state.at = Math.max(this.state.at, at);
+    this.latest = Math.max(this.latest, at);
+  }
+
+  /** A record from a gateway proves it alive at `at`. */
+  private seen(gateway: string, at: number): void {
+    this.latest = Math.max(this.latest, at);
+    const known = this.gateway(gateway);
+    if (!known || known.lastSeen < at) this.setGateway({ kind: 'gateway', gateway, lastSeen: at });
+  }
+
+  private setGateway(entry: GatewayPresence): void {
+    this.gateways.set(entry.gateway, entry);
+    this.touched.add(entry.gateway);
   }
 
   private dropGateway(emit: Emitter, gateway: string, at: number): void {
     for (const c of this.allClients()) if (c.gateway === gateway) this.disconnect(emit, c.clientId, at);
     if (this.gateway(gateway)) {
       this.gateways.set(gateway, null);
-      this.outputs.setPresence(gatewayPresenceKey(gateway), null);
+      this.touched.add(gateway);
     }
-  }
-
-  private touchGateway(gateway: string, at: number, always: boolean): void {
-    const known = this.gateway(gateway);
-    if (known && !always) return;
-    const entry: GatewayPresence = { kind: 'gateway', gateway, lastSeen: Math.max(at, known?.lastSeen ?? 0) };
-    this.gateways.set(gateway, entry);
-    this.outputs.setPresence(gatewayPresenceKey(gateway), entry);
   }
 
   private gateway(id: string): GatewayPresence | undefined {
     return this.gateways.has(id) ? (this.gateways.get(id) ?? undefined) : this.view.gateways().find((g) => g.gateway === id);
   }
 
-  private allClients(): ClientPresence[] {
-    const merged = new Map(this.view.clients().map((c) => [c.clientId, c] as [string, ClientPresence | null]));
-    for (const [id, c] of this.clients) merged.set(id, c);
-    return [...merged.values()].filter((c): c is ClientPresence => c !== null);
+  /** Connected clients, oldest first: the view's, as this batch changed them. */
+  private *allClients(): Generator<ClientPresence> {
+    for (const c of this.view.clients()) {
+      const changed = this.clients.get(c.clientId);
+      if (changed === undefined) yield c;
+      else if (changed !== null) yield changed;
+    }
+    for (const [id, c] of this.clients) if (c && !this.view.client(id)) yield c;
   }
 
   private allGateways(): GatewayPresence[] {
@@ -147,24 +212,49 @@ export class PresenceBatch {
     return [...merged.values()].filter((g): g is GatewayPresence => g !== null);
   }
 
-  private seen(at: number): void {
-    this.latest = Math.max(this.latest, at);
+  private clientCount(): number {
+    let n = this.view.size;
+    for (const [id, c] of this.clients) n += (c ? 1 : 0) - (this.view.client(id) ? 1 : 0);
+    return n;
+  }
+
+  /** The oldest `fullListMax` clients, and how many there are in all. */
+  private listFrame(): ClientListFrame {
+    const clients: string[] = [];
+    for (const c of this.allClients()) {
+      if (clients.length === this.policy.fullListMax) break;
+      clients.push(c.clientId);
+    }
+    const total = this.clientCount();
+    return total > clients.length ? { type: 'client-list', clients, total, truncated: true } : { type: 'client-list', clients };
   }
 
   /** Notices take ids from the record that caused them, so a retry repeats them exactly. */
   private flush(emit: Emitter): void {
-    if (this.connected.length === 0 && this.disconnected.length === 0) return;
-    const all = { type: 'all' } as const;
+    const changed = this.connected.length > 0 || this.disconnected.length > 0;
+    if (changed) this.state.listPending = true;
+    const deltas = { type: 'all', presence: 'delta' } as const;
     for (const { clientId, source } of this.disconnected) {
-      emit.deliver(PRESENCE_KEY, all, { type: 'client-disconnected', clientId }, `${source}-gone-${clientId}`);
+      emit.deliver(PRESENCE_KEY, deltas, { type: 'client-disconnected', clientId }, `${source}-gone-${clientId}`);
     }
-    const clients = this.allClients()
-      .sort((a, b) => a.connectedAt - b.connectedAt)
-      .map((c) => c.clientId);
-    emit.deliver(PRESENCE_KEY, all, { type: 'client-list', clients });
+    const fullList = this.state.listPending && this.latest - this.state.listAt >= this.policy.listIntervalMs && this.clientCount() <= this.policy.fullListMax;
+    let list: ClientListFrame | undefined;
+    const listFrame = (): ClientListFrame => (list ??= this.listFrame());
+    for (const { clientId, source, presence } of this.connected) {
+      // A `full` newcomer gets the full list below, with everyone else.
+      if (presence === 'delta' || (presence === 'full' && !fullList)) {
+        emit.deliver(PRESENCE_KEY, { type: 'clients', ids: [clientId] }, listFrame(), `${source}-list-${clientId}`);
+      }
+    }
+    if (fullList) {
+      emit.deliver(PRESENCE_KEY, { type: 'all', presence: 'full' }, listFrame());
+      this.state.listAt = this.latest;
+      this.state.listPending = false;
+    }
     for (const { clientId, source } of this.connected) {
-      emit.deliver(PRESENCE_KEY, all, { type: 'client-connected', clientId }, `${source}-new-${clientId}`);
+      emit.deliver(PRESENCE_KEY, deltas, { type: 'client-connected', clientId }, `${source}-new-${clientId}`);
     }
+    if (this.clientCount() > this.policy.fullListMax) this.state.listPending = false;
     this.connected = [];
     this.disconnected = [];
   }

@@ -3,11 +3,12 @@ import { decodeBatch, type Decoded } from './decode-batch.js';
 import { handleAdmin } from './handle-admin.js';
 import { handleFrame, targetOf } from './handle-frame.js';
 import { Outputs, type Emitter } from './outputs.js';
-import { PresenceBatch } from './presence-batch.js';
+import { PresenceBatch, type PresencePolicy } from './presence-batch.js';
 
 export interface BatchContext {
   view: PresenceView;
   config: Config;
+  policy: PresencePolicy;
   log: Logger;
 }
 
@@ -34,7 +35,7 @@ function handleOther(record: Extract<Decoded, { kind: 'other' }>['record'], emit
   const p = presence!;
   switch (record.kind) {
     case 'connect':
-      return p.connect(emit, record.clientId, record.gateway, record.at);
+      return p.connect(emit, record.clientId, record.gateway, record.at, record.presence);
     case 'disconnect':
       return p.disconnect(emit, record.clientId, record.at);
     case 'gateway-heartbeat':
@@ -49,12 +50,13 @@ function handleOther(record: Extract<Decoded, { kind: 'other' }>['record'], emit
 }
 
 /** Runs the protocol over one ws-in batch and returns what it produced, not yet published. */
-export async function processBatch(batch: Batch, { view, config, log }: BatchContext): Promise<Outputs> {
+export async function processBatch(batch: Batch, { view, config, policy, log }: BatchContext): Promise<Outputs> {
   const outputs = new Outputs();
-  const decoded = decodeBatch(batch, outputs, log);
+  const { decoded, expired } = decodeBatch(batch, outputs, log);
+  outputs.expiredFrames = expired;
   const first = decoded[0];
   if (!first) return outputs;
-  const presence = decoded.some(isPresenceEvent) ? await PresenceBatch.begin(view, outputs, first.source) : undefined;
+  const presence = decoded.some(isPresenceEvent) ? await PresenceBatch.begin(view, outputs, policy, first.source) : undefined;
   // In the presence partition the batch's own state is the truth: a client it removed is gone.
   const isConnected = presence ? (id: string) => presence.client(id) !== undefined : await lookupTargets(view, decoded);
   let emit = outputs.from(first.source);
@@ -63,6 +65,6 @@ export async function processBatch(batch: Batch, { view, config, log }: BatchCon
     if (d.kind === 'frame') handleFrame(d.record, d.parsed, { emit, isConnected, allowClientKick: config.ALLOW_CLIENT_KICK });
     else handleOther(d.record, emit, presence);
   }
-  presence?.finish(emit, config.GATEWAY_TIMEOUT_MS);
+  presence?.finish(emit);
   return outputs;
 }

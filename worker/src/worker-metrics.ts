@@ -10,12 +10,15 @@ export class WorkerMetrics {
   kickCommands = 0;
   /** Records sent to the dead-letter topic. */
   deadLetters = 0;
+  /** Client frames dropped because they reached Kafka after their deadline (the sender was told bus-unavailable). */
+  expiredFrames = 0;
 
   constructor(registry: Metrics['registry']) {
     tally(registry, 'cmf_worker_records_total', 'ws-in records processed', () => this.records);
     tally(registry, 'cmf_worker_deliveries_total', 'Deliver commands produced to ws-out', () => this.deliveries);
     tally(registry, 'cmf_worker_kicks_total', 'Kick commands produced to ws-out', () => this.kickCommands);
     tally(registry, 'cmf_worker_dead_letters_total', 'Records sent to the dead-letter topic', () => this.deadLetters);
+    tally(registry, 'cmf_worker_expired_frames_total', 'Client frames appended after their deadline and dropped', () => this.expiredFrames);
   }
 }
 

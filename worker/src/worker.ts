@@ -1,5 +1,6 @@
 import {
   encodeRecord,
+  isRetriable,
   PRESENCE_KEY,
   PresenceView,
   type Batch,
@@ -10,6 +11,9 @@ import {
   type Subscription,
   type WsInRecord,
 } from '@cmf/shared';
+import type { Outputs } from './outputs.js';
+import { isolatePoison } from './poison.js';
+import type { PresencePolicy } from './presence-batch.js';
 import { processBatch } from './process-batch.js';
 import { publishOutputs } from './publish-outputs.js';
 import { workerMetrics } from './worker-metrics.js';
@@ -30,6 +34,9 @@ export interface Worker {
   close(): Promise<void>;
 }
 
+/** How often every worker puts a tick on the presence key. */
+const TICK_MS = 1000;
+
 /**
  * Consumes ws-in in the shared worker group, runs the protocol's logic (process-batch.ts) and
  * produces commands to ws-out (publish-outputs.ts). A batch is committed only once its outputs are
@@ -39,17 +46,40 @@ export async function createWorker({ bus, config, logger, metrics = new Metrics(
   const log = logger.child('worker');
   const counters = workerMetrics(metrics);
   const view = await PresenceView.start(bus, config.topics.presence, log);
+  const policy: PresencePolicy = {
+    timeoutMs: config.GATEWAY_TIMEOUT_MS,
+    fullListMax: config.PRESENCE_FULL_LIST_MAX,
+    listIntervalMs: config.PRESENCE_LIST_INTERVAL_MS,
+    tickMs: TICK_MS,
+  };
   let ready = false;
 
-  const process = async (batch: Batch): Promise<void> => {
-    const outputs = await processBatch(batch, { view, config, log });
+  const run = async (batch: Batch): Promise<Outputs> => {
+    const outputs = await processBatch(batch, { view, config, policy, log });
     await publishOutputs(bus, config.topics, outputs);
-    // Counted once the batch's outputs are acknowledged, so a retried batch counts once.
-    counters.records += batch.records.length;
-    counters.deliveries += outputs.deliveries;
-    counters.kickCommands += outputs.kicks;
-    counters.deadLetters += outputs.deadLetters.length;
-    for (const [code, n] of outputs.errorCodes) metrics.countError('worker', code, n);
+    return outputs;
+  };
+
+  // Counted once a batch's outputs are acknowledged, so a retried batch counts once.
+  const count = (records: number, outputs: Outputs[]): void => {
+    counters.records += records;
+    for (const o of outputs) {
+      counters.deliveries += o.deliveries;
+      counters.kickCommands += o.kicks;
+      counters.deadLetters += o.deadLetters.length;
+      counters.expiredFrames += o.expiredFrames;
+      for (const [code, n] of o.errorCodes) metrics.countError('worker', code, n);
+    }
+  };
+
+  const process = async (batch: Batch): Promise<void> => {
+    try {
+      count(batch.records.length, [await run(batch)]);
+    } catch (err) {
+      if (isRetriable(err) || batch.attempt < config.WORKER_MAX_ATTEMPTS) throw err;
+      const deadLetter = (o: Outputs) => bus.publish(config.topics.deadLetter, o.deadLetters).then(() => undefined);
+      count(batch.records.length, await isolatePoison(batch, run, deadLetter, log));
+    }
   };
 
   const subscription: Subscription = await bus.subscribe({
@@ -60,13 +90,13 @@ export async function createWorker({ bus, config, logger, metrics = new Metrics(
   });
   ready = true;
 
-  // Ticks keep gateway expiry moving when no gateway is left to heartbeat.
+  // Ticks keep gateway expiry and due client lists moving when nothing else happens.
   const ticker = setInterval(() => {
     const tick: WsInRecord = { kind: 'tick', at: Date.now() };
     bus.publish(config.topics.in, [{ key: PRESENCE_KEY, value: encodeRecord(tick) }]).catch((err: unknown) => {
       log.warn('tick not published', { err });
     });
-  }, config.GATEWAY_HEARTBEAT_MS);
+  }, TICK_MS);
   ticker.unref();
 
   return {

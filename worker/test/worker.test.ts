@@ -1,4 +1,5 @@
 import {
+  CmfError,
   createLogger,
   decodeRecord,
   encodeRecord,
@@ -12,6 +13,7 @@ import {
   wsInKey,
   type Config,
   type OutgoingRecord,
+  type PublishAck,
   type ServerFrame,
   type Target,
   type WsInRecord,
@@ -28,14 +30,14 @@ class FlakyBus extends MemoryBus {
     this.failures.push({ topic, landed });
   }
 
-  override async publish(topic: string, records: OutgoingRecord[]): Promise<void> {
+  override async publish(topic: string, records: OutgoingRecord[]): Promise<PublishAck> {
     const i = this.failures.findIndex((f) => f.topic === topic);
     if (i >= 0 && records.length > 0) {
       const [failure] = this.failures.splice(i, 1);
       if (failure!.landed) await super.publish(topic, records);
-      throw new Error('broker hiccup');
+      throw new CmfError('bus-unavailable', 'broker hiccup');
     }
-    await super.publish(topic, records);
+    return super.publish(topic, records);
   }
 }
 
@@ -66,6 +68,10 @@ const BASE_ENV = {
 };
 
 const T = Date.now();
+
+/** A worker's ticks, one a second: the log of a cluster that runs, as opposed to one that stalled. */
+const ticksBetween = (from: number, to: number): WsInRecord[] =>
+  Array.from({ length: Math.floor((to - from) / 1000) }, (_, i) => ({ kind: 'tick', at: from + (i + 1) * 1000 }));
 const logger = createLogger('silent');
 
 interface Harness {
@@ -100,11 +106,12 @@ async function setup(env: Record<string, string> = {}): Promise<Harness> {
   await bus.subscribe({ topic: config.topics.deadLetter, onBatch: dead.onBatch });
   const worker = await createWorker({ bus, config, logger });
   const commands = (): Command[] => out.received.map((r) => toCommand(r.key, r.value));
-  const send = (...records: WsInRecord[]): Promise<void> =>
-    bus.publish(
+  const send = async (...records: WsInRecord[]): Promise<void> => {
+    await bus.publish(
       config.topics.in,
       records.map((r) => ({ key: wsInKey(r), value: encodeRecord(r) })),
     );
+  };
   const waitFor = async (match: (c: Command) => boolean, timeoutMs?: number): Promise<Command> => {
     await out.until(() => commands().some(match), timeoutMs);
     return commands().find(match)!;
@@ -391,7 +398,8 @@ describe('worker', () => {
       await h.connect('client-dead-1', 'g-dead', T);
       await h.connect('client-dead-2', 'g-dead', T + 1);
       await h.connect('client-live-1', 'g-live', T + 2);
-      // g-live keeps heartbeating; g-dead goes silent.
+      // The workers tick every second; g-live keeps heartbeating; g-dead goes silent.
+      await h.send(...ticksBetween(T, T + timeout));
       await h.send({ kind: 'gateway-heartbeat', gateway: 'g-live', at: T + timeout });
       await h.send({ kind: 'tick', at: T + timeout + 1 });
       const expired = await h.waitFor((c) => c.kind === 'gateway-expired');
@@ -489,6 +497,7 @@ describe('worker', () => {
       const letter = JSON.parse(h.dead.received[0]!.value!);
       expect(letter).toEqual({
         error: 'record is not JSON',
+        code: 'invalid-record',
         source: {
           topic: h.config.topics.in,
           partition: partitionOf('client-g1-1', h.config.KAFKA_IN_PARTITIONS),

@@ -7,6 +7,7 @@ import {
   type ClientPresence,
   type DepartedPresence,
   type GatewayPresence,
+  type PresenceClock,
   type PresenceRecord,
 } from '../protocol/records.js';
 import { unreachable } from '../unreachable.js';
@@ -25,6 +26,7 @@ export class PresenceView {
   private readonly clientsById = new Map<string, ClientPresence>();
   private readonly gatewaysById = new Map<string, GatewayPresence>();
   private readonly departedById = new Map<string, DepartedPresence>();
+  private clockRecord: PresenceClock | undefined;
   private readonly next = new Map<number, bigint>();
   private waiters: Waiter[] = [];
   private subscription: Subscription | undefined;
@@ -47,9 +49,14 @@ export class PresenceView {
     return this.clientsById.get(id);
   }
 
-  /** Connected clients, oldest first. */
-  clients(): ClientPresence[] {
-    return [...this.clientsById.values()].sort((a, b) => a.connectedAt - b.connectedAt);
+  /** Connected clients in the order their connects were processed: oldest first. */
+  clients(): IterableIterator<ClientPresence> {
+    return this.clientsById.values();
+  }
+
+  /** The presence owner's state (see PresenceClockSchema), once one was written. */
+  clock(): PresenceClock | undefined {
+    return this.clockRecord;
   }
 
   gateways(): GatewayPresence[] {
@@ -102,6 +109,7 @@ export class PresenceView {
         if (kind === 'client') this.clientsById.delete(id);
         else if (kind === 'gateway') this.gatewaysById.delete(id);
         else if (kind === 'departed') this.departedById.delete(id);
+        else if (kind === 'clock') this.clockRecord = undefined;
       } else {
         try {
           this.store(decodeRecord(PresenceRecordSchema, record.value));
@@ -128,6 +136,9 @@ export class PresenceView {
         return;
       case 'departed':
         this.departedById.set(value.clientId, value);
+        return;
+      case 'clock':
+        this.clockRecord = value;
         return;
       default:
         unreachable(value);

@@ -6,8 +6,10 @@ export const CloseCodes = {
   goingAway: 1001,
   /** A frame exceeded the gateway's MAX_PAYLOAD_BYTES. */
   messageTooBig: 1009,
-  /** The cluster declared this gateway dead; its clients were announced as gone. Reconnect. */
+  /** The cluster declared this gateway dead (or it was frozen long enough to be); its clients were announced as gone. Reconnect. */
   serviceRestart: 1012,
+  /** The message bus could not take this connection's connect: try again later. */
+  tryAgainLater: 1013,
   /** The client read too slowly and its send buffer passed MAX_BUFFERED_BYTES. */
   slowConsumer: 4008,
   /** Kicked by another client (`kick-one`, `kick-all`) or by the admin API. */

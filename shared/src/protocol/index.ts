@@ -8,6 +8,7 @@ export {
   BroadcastOneFrameSchema,
   CLIENT_FRAME_TYPES,
   ClientFrameSchema,
+  RefSchema,
   KickAllFrameSchema,
   KickOneFrameSchema,
   type BroadcastAllFrame,

@@ -17,13 +17,25 @@ export const FrameRecordSchema = z.object({
   gateway: z.string(),
   receivedAt: at,
   data: z.string(),
+  /**
+   * The latest append time (ws-in stamps the broker's clock) at which the frame may still be
+   * processed; appended later, the gateway has answered the client `bus-unavailable`, so the
+   * worker drops it: a frame is either refused or delivered, never both.
+   */
+  deadline: at.optional(),
 });
+
+/** What presence a connection asked for with `?presence=`: every list, changes only, or nothing. */
+export const PresenceModeSchema = z.enum(['full', 'delta', 'none']);
+export type PresenceMode = z.infer<typeof PresenceModeSchema>;
 
 export const ConnectRecordSchema = z.object({
   kind: z.literal('connect'),
   clientId: z.string(),
   gateway: z.string(),
   at,
+  /** Absent on records of older gateways: `full`, the original protocol. */
+  presence: PresenceModeSchema.optional(),
 });
 
 export const DisconnectRecordSchema = z.object({
@@ -111,7 +123,15 @@ export function wsInKey(record: WsInRecord): string {
 // ---- ws-out: workers to every gateway ----
 
 export const TargetSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('all'), except: z.array(z.string()).optional() }),
+  z.object({
+    type: z.literal('all'),
+    except: z.array(z.string()).optional(),
+    /**
+     * Only sockets whose presence subscription includes this: `full` reaches `?presence=full`
+     * sockets, `delta` reaches `full` and `delta` ones. Absent: every socket.
+     */
+    presence: z.enum(['full', 'delta']).optional(),
+  }),
   z.object({ type: z.literal('clients'), ids: z.array(z.string()) }),
 ]);
 
@@ -177,17 +197,38 @@ export const DepartedPresenceSchema = z.object({
   source: z.string(),
 });
 
+/** The presence owner's state besides who is where (key `clock`); see worker/src/presence-batch.ts. */
+export const PresenceStateSchema = z.object({
+  /** The newest liveness time (heartbeat, tick) the owner has processed: a long gap after it is a stall, not silence. */
+  at,
+  /** When the last full client list went out, and whether a change since then still owes one. */
+  listAt: at,
+  listPending: z.boolean(),
+});
+
+export const PresenceClockSchema = z.object({
+  kind: z.literal('clock'),
+  ...PresenceStateSchema.shape,
+  /** The ws-in position of the first record of the batch that wrote it, and the state before that batch. */
+  batch: z.string(),
+  before: PresenceStateSchema,
+});
+
 export const PresenceRecordSchema = z.discriminatedUnion('kind', [
   ClientPresenceSchema,
   GatewayPresenceSchema,
   DepartedPresenceSchema,
+  PresenceClockSchema,
 ]);
 
 export type ClientPresence = z.infer<typeof ClientPresenceSchema>;
 export type GatewayPresence = z.infer<typeof GatewayPresenceSchema>;
 export type DepartedPresence = z.infer<typeof DepartedPresenceSchema>;
+export type PresenceState = z.infer<typeof PresenceStateSchema>;
+export type PresenceClock = z.infer<typeof PresenceClockSchema>;
 export type PresenceRecord = z.infer<typeof PresenceRecordSchema>;
 
 export const clientPresenceKey = (clientId: string): string => `client:${clientId}`;
 export const gatewayPresenceKey = (gateway: string): string => `gateway:${gateway}`;
 export const departedPresenceKey = (clientId: string): string => `departed:${clientId}`;
+export const CLOCK_PRESENCE_KEY = 'clock';

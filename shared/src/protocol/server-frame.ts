@@ -9,6 +9,9 @@ export const WelcomeFrameSchema = z.object({
 export const ClientListFrameSchema = z.object({
   type: z.literal('client-list'),
   clients: z.array(z.string()),
+  /** Clients connected in all, when `clients` holds only the oldest of them (`truncated`). */
+  total: z.number().int().nonnegative().optional(),
+  truncated: z.boolean().optional(),
 });
 
 export const ClientConnectedFrameSchema = z.object({
@@ -47,6 +50,8 @@ export const ErrorFrameSchema = z.object({
   message: z.string(),
   code: z.string(),
   field: z.string().optional(),
+  /** The `ref` of the client frame that caused it, when that frame had one. */
+  ref: z.string().optional(),
 });
 
 export const ServerFrameSchema = z.discriminatedUnion('type', [

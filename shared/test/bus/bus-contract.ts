@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Batch, Bus } from '@cmf/shared';
 import { Collector } from '../../../test/support/collector.js';
+import { eventually } from '../../../test/support/eventually.js';
 
 const records = (prefix: string, n: number, key = (i: number) => `k${i % 5}`) =>
   Array.from({ length: n }, (_, i) => ({ key: key(i), value: Buffer.from(`${prefix}-${i}`) }));
 
-/** Polls `check` until it holds: for state that changes with no event to wait on (commits). */
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** The Bus contract: every implementation passes this same suite. */
 export function busContract(name: string, makeBus: () => Promise<Bus>): void {
@@ -140,7 +133,7 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
       const sub = await bus.subscribe({ topic, group, fromBeginning: true, onBatch: c.onBatch });
       await c.count(12);
       // Offsets are committed after the handler resolves: wait for the commit, not for time.
-      await waitFor(async () => (await bus.groupLag(group, topic)).every((p) => p.lag === 0));
+      await eventually(async () => (await bus.groupLag(group, topic)).every((p) => p.lag === 0), { what: 'lag 0 after the commit' });
       const after = await bus.groupLag(group, topic);
       expect(after.map((p) => p.committed)).toEqual(after.map((p) => p.end));
       await sub.close();
