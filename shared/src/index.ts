@@ -28,6 +28,7 @@ export { parseClientFrame, type FrameProblem, type ParsedClientFrame } from './p
 export { topicSpecs } from './topic-specs.js';
 export { runService, requireKafka, type Service } from './run-service.js';
 export { listen, closeServer } from './listen.js';
+export { httpServerOptions } from './http-limits.js';
 export {
   ComponentSchema,
   createProbes,
