@@ -6,6 +6,7 @@ const headers = helmet({
   contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
   // The admin API does not own its host name; HSTS for the subdomains is the site's decision.
   strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: false },
+  xFrameOptions: { action: 'deny' },
 });
 
 /** Helmet's headers on every response (CSP `default-src 'none'`, nosniff, no framing, no referrer), and no caching of admin data. */
