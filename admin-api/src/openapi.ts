@@ -23,6 +23,7 @@ function response(spec: ResponseSpec): object {
         }
       : {}),
     content: { [spec.mediaType ?? 'application/json']: { schema: jsonSchema(spec.schema, 'output') } },
+    ...(spec.links ? { links: spec.links } : {}),
   };
 }
 
@@ -59,6 +60,9 @@ export function openApiDocument(routes: readonly Route[], mode: AccessMode): Ope
     const path = route.path.replace(/:(\w+)/g, '{$1}');
     paths[path] = { ...paths[path], [route.method]: operation(route, mode) };
   }
+  const ids = new Set(routes.map(operationId));
+  const dangling = routes.flatMap((r) => Object.values(r.responses).flatMap((spec) => Object.values(spec.links ?? {}))).find((l) => !ids.has(l.operationId));
+  if (dangling) throw new Error(`an OpenAPI link names operation ${dangling.operationId}, which no route is`);
   return {
     openapi: '3.1.0',
     info: { title: 'CMF admin API', version: '4.0.0' },

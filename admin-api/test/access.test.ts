@@ -19,6 +19,16 @@ describe('without ADMIN_TOKEN', () => {
     expect(h.wsIn.received).toHaveLength(0);
   });
 
+  test('the address is the TCP peer: a forwarded header claiming loopback changes nothing', async () => {
+    const h = await setup();
+    const remote = await h.serve(REMOTE_ADDRESS);
+    const claims: Record<string, string>[] = [{ 'x-forwarded-for': '127.0.0.1' }, { forwarded: 'for=127.0.0.1' }, { 'x-real-ip': '127.0.0.1' }, { host: 'localhost' }];
+    for (const headers of claims) {
+      expect((await call(remote, { ...kickAll, headers: { ...kickAll.headers, ...headers } })).status).toBe(403);
+    }
+    expect(h.wsIn.received).toHaveLength(0);
+  });
+
   test('the probes and /metrics still answer another host (kubelet and Prometheus are not on loopback)', async () => {
     const h = await setup();
     const remote = await h.serve(REMOTE_ADDRESS);
@@ -69,6 +79,16 @@ describe('with ADMIN_TOKEN', () => {
     expect((await call(attacker, { method: 'get', path: '/health' })).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 1600));
     expect((await clients(attacker, TOKEN)).status).toBe(200);
+  });
+
+  test('an IPv6 /64 counts as one address: rotating within it does not reset the count', async () => {
+    const h = await setup({ ADMIN_TOKEN: TOKEN, ADMIN_AUTH_FAILURE_LIMIT: '2' });
+    const wrong = { method: 'get', path: '/clients', headers: { authorization: 'Bearer wrong' } };
+    expect((await call(await h.serve('2001:db8:1:2::a'), wrong)).status).toBe(401);
+    expect((await call(await h.serve('2001:db8:1:2:ffff::b'), wrong)).status).toBe(401);
+    const right = { method: 'get', path: '/clients', headers: { authorization: `Bearer ${TOKEN}` } };
+    expect((await call(await h.serve('2001:db8:1:2::c'), right)).status).toBe(429);
+    expect((await call(await h.serve('2001:db8:1:3::c'), right)).status).toBe(200);
   });
 
   test('requests without any token are refused but not counted: they guess nothing', async () => {

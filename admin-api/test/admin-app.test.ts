@@ -216,6 +216,30 @@ describe('admin API', () => {
     expect(h.wsIn.received).toHaveLength(0);
   });
 
+  test('the cross-site "simple" request a page elsewhere could send (text/plain, empty body, foreign Origin) → 415, nothing sent', async () => {
+    const h = await setup();
+    await h.addClient('client-g1-1');
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const res = await request(h.app).post('/clients/kick-all').set('origin', 'https://evil.example').set('content-type', type).send('').expect(415);
+      expectProblem(res.body, 'unsupported-media-type');
+      expect(res.body.error.message).toContain('Content-Type: application/json');
+    }
+    await request(h.app).post('/clients/kick-all').expect(415);
+    expect(h.wsIn.received).toHaveLength(0);
+  });
+
+  test('a command without parameters takes {} or an empty JSON body; anything but an object is 400', async () => {
+    const h = await setup();
+    await request(h.app).post('/clients/kick-all').send({}).expect(202);
+    await request(h.app).post('/clients/kick-all').set('content-type', 'application/json').send('').expect(202);
+    await request(h.app).post('/clients/kick-all').set('content-type', 'application/json; charset=utf-8').send('{"extra":1}').expect(202);
+    for (const body of ['[]', '"x"', '1', 'null']) {
+      await request(h.app).post('/clients/kick-all').set('content-type', 'application/json').send(body).expect(400);
+    }
+    await h.wsIn.count(3);
+    expect(h.wsIn.received).toHaveLength(3);
+  });
+
   test('OPTIONS on a known path: 204 with Allow; HEAD on a GET route answers its headers', async () => {
     const h = await setup();
     await request(h.app).options('/broadcast').expect(204).expect('allow', 'POST, OPTIONS');

@@ -8,6 +8,8 @@ export interface ResponseSpec {
   /** application/json unless said otherwise. */
   readonly mediaType?: 'text/plain';
   readonly headers?: Readonly<Record<string, { description: string; schema: z.ZodType }>>;
+  /** OpenAPI links: how a value of this response feeds another operation (by its operationId). */
+  readonly links?: Readonly<Record<string, { operationId: string; parameters: Record<string, string>; description: string }>>;
 }
 
 /** Status → response. */

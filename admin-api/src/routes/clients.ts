@@ -12,7 +12,19 @@ export const listClients = defineGet({
   path: '/clients',
   summary: 'Every connected client, on every gateway',
   access: 'admin',
-  responses: { 200: { description: 'The clients, oldest first', schema: ClientListSchema } },
+  responses: {
+    200: {
+      description: 'The clients, oldest first',
+      schema: ClientListSchema,
+      links: {
+        kick: {
+          operationId: 'postClientsIdKick',
+          parameters: { id: '$response.body#/clients/0/id' },
+          description: 'Kick the oldest client',
+        },
+      },
+    },
+  },
   async handle({ deps }, reply) {
     await deps.view.sync().catch((err: unknown) => deps.logger.warn('client list may be stale', { err }));
     const clients = deps.view.clients().map((c) => ({
