@@ -29,6 +29,20 @@ describe('without ADMIN_TOKEN', () => {
     expect(h.wsIn.received).toHaveLength(0);
   });
 
+  test('a request from this machine addressed to another host name (DNS rebinding) gets 403 too', async () => {
+    const h = await setup();
+    const local = await h.serve();
+    const answer = await call(local, { ...kickAll, headers: { ...kickAll.headers, host: 'rebound.evil.example:8088', origin: 'http://rebound.evil.example:8088' } });
+    expect(answer.status).toBe(403);
+    expectProblem(answer.json, 'loopback-only');
+    expect((answer.json as { error: { message: string } }).error.message).toMatch(/localhost, 127\.0\.0\.1 or \[::1\]/);
+    for (const host of ['localhost:8088', '127.0.0.1:8088', '[::1]:8088']) {
+      expect((await call(local, { method: 'get', path: '/clients', headers: { host } })).status).toBe(200);
+    }
+    expect((await call(local, { method: 'get', path: '/health', headers: { host: 'rebound.evil.example' } })).status).toBe(200);
+    expect(h.wsIn.received).toHaveLength(0);
+  });
+
   test('the probes and /metrics still answer another host (kubelet and Prometheus are not on loopback)', async () => {
     const h = await setup();
     const remote = await h.serve(REMOTE_ADDRESS);

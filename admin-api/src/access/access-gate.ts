@@ -6,7 +6,7 @@ import { sendProblem } from '../http/problem.js';
 import type { AccessMode } from './access-mode.js';
 import { bearerCredentials, tokenMatcher } from './bearer-token.js';
 import { FailureLimiter } from './failure-limiter.js';
-import { addressKey, isLoopback } from './peer-address.js';
+import { addressKey, isLoopback, isLoopbackHost } from './peer-address.js';
 
 const LOOPBACK_ONLY =
   'No ADMIN_TOKEN is set, so the admin API answers only loopback addresses. ' +
@@ -38,12 +38,19 @@ function tokenGate(token: string, limiter: FailureLimiter): RequestHandler {
   };
 }
 
+const LOOPBACK_HOST_ONLY =
+  'No ADMIN_TOKEN is set, so the admin API answers only requests addressed to localhost, 127.0.0.1 or [::1]. ' +
+  'Set ADMIN_TOKEN (then send Authorization: Bearer <token>), or ADMIN_ALLOW_REMOTE=true to open it without a token';
+
+/** Loopback peers only, and only for a loopback Host: a browser lured by DNS rebinding sends the attacker's host name. */
 const loopbackGate: RequestHandler = (req, res, next) => {
-  if (isLoopback(req.socket.remoteAddress)) {
+  const { host } = req.headers;
+  const message = !isLoopback(req.socket.remoteAddress) ? LOOPBACK_ONLY : host !== undefined && !isLoopbackHost(host) ? LOOPBACK_HOST_ONLY : undefined;
+  if (message === undefined) {
     next();
     return;
   }
-  sendProblem(res, Refusals.loopbackOnly.status, { code: Refusals.loopbackOnly.code, message: LOOPBACK_ONLY });
+  sendProblem(res, Refusals.loopbackOnly.status, { code: Refusals.loopbackOnly.code, message });
 };
 
 /** The check in front of every admin (non-public) route in this mode; undefined when there is none. */

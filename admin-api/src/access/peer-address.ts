@@ -17,6 +17,17 @@ export function isLoopback(address: string | undefined): boolean {
   return ip.startsWith('127.') || ip === '::1';
 }
 
+/**
+ * Whether a Host header names this machine: `localhost` (and `*.localhost`, which browsers
+ * resolve to loopback themselves), a 127.0.0.0/8 address or `[::1]`, with any port. A page whose
+ * own name was re-pointed at 127.0.0.1 (DNS rebinding) still sends its own name, and fails this.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/:\d+$/, '');
+  if (name === 'localhost' || name.endsWith('.localhost') || name === '[::1]') return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
 /** The eight 16-bit groups of an IPv6 address, `::` expanded. */
 function groups(ip: string): string[] {
   const [head = '', tail] = ip.split('::');

@@ -1,4 +1,4 @@
-import { addressKey, isLoopback } from '../../src/access/peer-address.js';
+import { addressKey, isLoopback, isLoopbackHost } from '../../src/access/peer-address.js';
 
 test.each([
   ['127.0.0.1', true],
@@ -26,4 +26,23 @@ test('an IPv6 address counts as its /64; IPv4 (mapped or not) as itself', () => 
   expect(addressKey('203.0.113.7')).toBe('203.0.113.7');
   expect(addressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
   expect(addressKey(undefined)).toBe('unknown');
+});
+
+test.each([
+  ['localhost', true],
+  ['localhost:8088', true],
+  ['LOCALHOST:8088', true],
+  ['admin.localhost:8089', true],
+  ['127.0.0.1:8088', true],
+  ['127.1.2.3', true],
+  ['[::1]:8088', true],
+  ['evil.example', false],
+  ['evil.example:8088', false],
+  ['localhost.evil.example', false],
+  ['127.0.0.1.evil.example', false],
+  ['10.0.0.5:8088', false],
+  ['[::ffff:127.0.0.1]', false],
+  ['', false],
+])('isLoopbackHost(%j) = %s', (host, expected) => {
+  expect(isLoopbackHost(host)).toBe(expected);
 });
