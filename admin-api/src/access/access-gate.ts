@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Config } from '@cmf/shared';
 import { assertNever } from '../assert-never.js';
 import { Refusals } from '../http/framework-responses.js';
@@ -42,10 +42,18 @@ const LOOPBACK_HOST_ONLY =
   'No ADMIN_TOKEN is set, so the admin API answers only requests addressed to localhost, 127.0.0.1 or [::1]. ' +
   'Set ADMIN_TOKEN (then send Authorization: Bearer <token>), or ADMIN_ALLOW_REMOTE=true to open it without a token';
 
-/** Loopback peers only, and only for a loopback Host: a browser lured by DNS rebinding sends the attacker's host name. */
-const loopbackGate: RequestHandler = (req, res, next) => {
+/**
+ * Why a request is refused without a token: it comes from another host, or it is addressed to a
+ * name other than this machine's (a browser lured by DNS rebinding sends the attacker's host name).
+ */
+function loopbackRefusal(req: Request): string | undefined {
+  if (!isLoopback(req.socket.remoteAddress)) return LOOPBACK_ONLY;
   const { host } = req.headers;
-  const message = !isLoopback(req.socket.remoteAddress) ? LOOPBACK_ONLY : host !== undefined && !isLoopbackHost(host) ? LOOPBACK_HOST_ONLY : undefined;
+  return host !== undefined && !isLoopbackHost(host) ? LOOPBACK_HOST_ONLY : undefined;
+}
+
+const loopbackGate: RequestHandler = (req, res, next) => {
+  const message = loopbackRefusal(req);
   if (message === undefined) {
     next();
     return;
