@@ -80,7 +80,7 @@ test('WebSockets on the same server outlive the request timeouts many times over
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     clients[1]!.send({ type: 'broadcast-all', message: 'still here' });
     for (const c of clients) expect((await c.next('kafka', (f) => f.message === 'still here')).from).toBe(clients[1]!.id);
-    const slow = await trickle(server.port, 'POST /broadcast HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n', '{}', 100);
+    const slow = await trickle(server.port, 'POST /broadcast HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n', '{}', 100);
     expect(slow.answer).toMatch(/^HTTP\/1\.1 408 /);
     expect(slow.heldMs).toBeLessThan(1_500);
   } finally {
