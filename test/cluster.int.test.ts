@@ -161,11 +161,13 @@ describe('CMF on Kafka: two gateways, two workers and the admin API as separate 
     expect(sent.status).toBe(202);
     for (const x of [a, b, c]) expect(await x.next('kafka', (f) => f.message === message)).toMatchObject({ from: 'server' });
 
-    expect((await fetch(`${admin}/clients/client-nobody-1/kick`, { method: 'POST' })).status).toBe(404);
-    expect((await fetch(`${admin}/clients/${encodeURIComponent(c.id)}/kick`, { method: 'POST' })).status).toBe(202);
+    // A command without parameters: `{}` as JSON (a POST without that content type is 415).
+    const command = { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' };
+    expect((await fetch(`${admin}/clients/client-nobody-1/kick`, command)).status).toBe(404);
+    expect((await fetch(`${admin}/clients/${encodeURIComponent(c.id)}/kick`, command)).status).toBe(202);
     expect((await c.closed).code).toBe(4000);
 
-    expect((await fetch(`${admin}/clients/kick-all`, { method: 'POST' })).status).toBe(202);
+    expect((await fetch(`${admin}/clients/kick-all`, command)).status).toBe(202);
     for (const x of [a, b]) {
       await x.next('kicked', (f) => f.message === 'All clients disconnected.');
       expect((await x.closed).code).toBe(4000);

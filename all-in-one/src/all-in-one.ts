@@ -7,6 +7,7 @@ import {
   closeServer,
   createBus,
   createProbes,
+  httpServerOptions,
   listen,
   Metrics,
   PresenceView,
@@ -67,7 +68,7 @@ export async function startAllInOne(config: Config, logger: Logger): Promise<All
     serving: () => worker.ready && gateway.accepting,
   });
   app.use(createAdminApp({ bus, config, logger, view, metrics, probes }));
-  const server = createServer(app);
+  const server = createServer(httpServerOptions(config), app);
   server.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
   const port = await listen(server, config.PORT, config.HOST);
   logger.info('listening', { port, gateway: gateway.id, bus: config.brokers.length > 0 ? 'kafka' : 'memory' });

@@ -73,8 +73,18 @@ export const ConfigSchema = z.object({
   PRESENCE_LIST_INTERVAL_MS: positiveInt.default(1_000),
   /** Let clients send `kick-one` and `kick-all` (the original protocol); false answers them with an error. */
   ALLOW_CLIENT_KICK: bool.default(true),
-  /** When set, every admin route but /health and /ready needs `Authorization: Bearer <token>`. */
+  /** When set, every admin route but /health, /ready and /metrics needs `Authorization: Bearer <token>`. */
   ADMIN_TOKEN: z.string().min(1).optional(),
+  /** Without ADMIN_TOKEN the admin routes answer loopback addresses only; true opens them to every address. Ignored with a token. */
+  ADMIN_ALLOW_REMOTE: bool.default(false),
+  /** Wrong tokens one address may present per window before its token-protected requests get 429. */
+  ADMIN_AUTH_FAILURE_LIMIT: positiveInt.default(10),
+  /** The window of ADMIN_AUTH_FAILURE_LIMIT, from an address's first wrong token. */
+  ADMIN_AUTH_FAILURE_WINDOW_MS: positiveInt.default(60_000),
+  /** Time a client has to send the request line and headers (slow-header attacks). */
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(5_000),
+  /** Time a client has to send a request body once its headers are in; then 408 (slow-body attacks). */
+  HTTP_BODY_TIMEOUT_MS: positiveInt.default(5_000),
   /** How long a stopping process waits for sockets and the producer. */
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

@@ -30,6 +30,7 @@ export { parseClientFrame, refOf, type FrameProblem, type ParsedClientFrame } fr
 export { topicSpecs } from './topic-specs.js';
 export { runService, requireKafka, type Service } from './run-service.js';
 export { listen, closeServer } from './listen.js';
+export { httpServerOptions } from './http-limits.js';
 export {
   ComponentSchema,
   createProbes,

@@ -23,6 +23,18 @@ describe('loadConfig', () => {
     expect(config.GATEWAY_TIMEOUT_MS).toBeGreaterThan(config.GATEWAY_HEARTBEAT_MS);
   });
 
+  test('admin API defaults: loopback only without a token, 10 wrong tokens a minute, 5 s for headers and for a body', () => {
+    expect(loadConfig({})).toMatchObject({
+      ADMIN_ALLOW_REMOTE: false,
+      ADMIN_AUTH_FAILURE_LIMIT: 10,
+      ADMIN_AUTH_FAILURE_WINDOW_MS: 60_000,
+      HTTP_HEADERS_TIMEOUT_MS: 5_000,
+      HTTP_BODY_TIMEOUT_MS: 5_000,
+    });
+    expect(loadConfig({ ADMIN_ALLOW_REMOTE: 'true' }).ADMIN_ALLOW_REMOTE).toBe(true);
+    expect(() => loadConfig({ HTTP_BODY_TIMEOUT_MS: '0' })).toThrow(/HTTP_BODY_TIMEOUT_MS/);
+  });
+
   test('reads process.env when given nothing', () => {
     const saved = process.env.PORT;
     process.env.PORT = '9123';

@@ -22,7 +22,8 @@ interface ComposeService {
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
 const services = compose.services;
 const cmfServices = Object.entries(services).filter(([, s]) => s.image === 'cmf:local');
-const published = (s: ComposeService): string[] => (s.ports ?? []).map((p) => String(p).split(':')[0]!);
+/** The host ports a service publishes: `[ip:]host:container`. */
+const published = (s: ComposeService): string[] => (s.ports ?? []).map((p) => String(p).split(':').slice(-2)[0]!);
 
 describe('docker-compose.yml', () => {
   test('has Kafka, topic creation, Kafka UI and every CMF component', () => {
@@ -58,6 +59,13 @@ describe('docker-compose.yml', () => {
     expect(published(services['client-simulator']!)).toEqual(['8080']);
     expect(services['kafka-ui']!.ports).toEqual(['8095:8080']);
     expect(String(services['kafka-ui']!.environment!.KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS)).toBe(String(services.gateway!.environment!.KAFKA_BROKERS));
+  });
+
+  test("the admin API, open without a token inside the stack, is published on the host's loopback only", () => {
+    const admin = services['admin-api']!;
+    expect(admin.environment!.ADMIN_TOKEN).toBeUndefined();
+    expect(String(admin.environment!.ADMIN_ALLOW_REMOTE)).toBe('true');
+    expect(admin.ports).toEqual([`127.0.0.1:${admin.environment!.ADMIN_PORT}:${admin.environment!.ADMIN_PORT}`]);
   });
 
   test.each(cmfServices)('%s: runs its component, waits for a healthy Kafka, and sets only variables CMF reads', (name, service) => {

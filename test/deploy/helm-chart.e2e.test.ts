@@ -104,7 +104,7 @@ describe('Helm chart charts/cmf', () => {
     }
   });
 
-  describe.each(valuesFiles)('rendered with %s', (_label, files) => {
+  describe.each(valuesFiles)('rendered with %s', (label, files) => {
     const objects = renderChart(files);
 
     test('every object is valid against the Kubernetes or KEDA schema', () => {
@@ -213,7 +213,7 @@ describe('Helm chart charts/cmf', () => {
       }
     });
 
-    test('the admin API reads the cluster with its own ServiceAccount, a read-only Role, and ADMIN_TOKEN from a Secret', () => {
+    test('the admin API reads the cluster with its own ServiceAccount, a read-only Role, and ADMIN_TOKEN from a Secret (none in development)', () => {
       const admin = deploymentOf(objects, 'admin-api');
       const pod = admin.spec.template.spec;
       const [sa] = ofKind(objects, 'ServiceAccount');
@@ -230,7 +230,17 @@ describe('Helm chart charts/cmf', () => {
       expect(granted).toEqual(['/pods', 'apps/deployments', 'autoscaling/horizontalpodautoscalers', 'keda.sh/scaledobjects']);
 
       const env = Object.fromEntries((pod.containers[0]!.env ?? []).map((e) => [e.name, e]));
-      expect(env.ADMIN_TOKEN?.valueFrom?.secretKeyRef).toBeDefined();
+      // Never open to the network without a token: development has no token and answers port-forward (loopback) only.
+      expect(env.ADMIN_ALLOW_REMOTE).toBeUndefined();
+      if (label === 'values-dev.yaml') {
+        expect(env.ADMIN_TOKEN).toBeUndefined();
+        expect(ofKind(objects, 'Secret').filter((o) => component(o) === 'admin-api')).toHaveLength(0);
+      } else {
+        const ref = env.ADMIN_TOKEN?.valueFrom?.secretKeyRef;
+        expect(ref).toBeDefined();
+        const made = ofKind(objects, 'Secret').find((o) => o.metadata.name === ref!.name);
+        if (made) expect(Object.keys((made as unknown as { data: Record<string, string> }).data)).toEqual([ref!.key]);
+      }
       // What /cluster looks for is what the chart created.
       const worker = deploymentOf(objects, 'worker');
       expect(env.K8S_WORKER_DEPLOYMENT?.value).toBe(worker.metadata.name);
@@ -289,6 +299,15 @@ describe('Helm chart charts/cmf', () => {
     expect(hpa!.spec.metrics.find((m) => m.type === 'Pods')?.pods?.metric.name).toBe('cmf_gateway_connections');
     // Secrets made outside the chart are referenced, not rendered.
     expect(ofKind(objects, 'Secret')).toHaveLength(0);
+  });
+
+  test('adminApi.allowRemote sets ADMIN_ALLOW_REMOTE; token.enabled=false drops ADMIN_TOKEN and its Secret', () => {
+    const env = (objects: K8sObject[]) => deploymentOf(objects, 'admin-api').spec.template.spec.containers[0]!.env ?? [];
+    const open = renderChart([], ['adminApi.token.enabled=false', 'adminApi.allowRemote=true']);
+    expect(env(open).find((e) => e.name === 'ADMIN_ALLOW_REMOTE')?.value).toBe('true');
+    expect(env(open).find((e) => e.name === 'ADMIN_TOKEN')).toBeUndefined();
+    expect(ofKind(open, 'Secret')).toHaveLength(0);
+    expect(() => renderChart([], ['config.ADMIN_ALLOW_REMOTE=true'])).toThrow(/ADMIN_ALLOW_REMOTE/);
   });
 
   test('worker autoscaling off: a replicas field and no KEDA objects', () => {
