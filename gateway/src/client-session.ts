@@ -25,7 +25,7 @@ export function announceDisconnect(conn: Connection, relay: Relay, code: number)
 }
 
 /** The answer to a frame the bus did not take, echoing its ref: the frame is never delivered. */
-function refusal(text: string): Buffer {
+function refusal(text: string): string {
   const ref = refOf(text);
   const frame: ErrorFrame = {
     type: 'error',
@@ -33,7 +33,7 @@ function refusal(text: string): Buffer {
     message: 'Message not delivered: the message bus is unavailable',
     ...(ref === undefined ? {} : { ref }),
   };
-  return Buffer.from(JSON.stringify(frame));
+  return JSON.stringify(frame);
 }
 
 /**
@@ -42,13 +42,13 @@ function refusal(text: string): Buffer {
  * the socket ends.
  */
 export function openSession(ws: WebSocket, socket: Duplex, presence: PresenceMode, deps: SessionDeps): Connection {
-  const { registry, relay, counters, metrics, log, maxBufferedBytes } = deps;
+  const { registry, relay, counters, metrics, log } = deps;
   const conn = new Connection(registry.nextId(), ws, socket, presence);
   registry.add(conn);
   counters.connectionsOpened += 1;
   const refuse = (text: string): void => {
     metrics.countError('gateway', 'bus-unavailable');
-    conn.send([refusal(text)], maxBufferedBytes);
+    conn.send(refusal(text));
   };
   ws.on('error', (err) => log.debug('socket error', { clientId: conn.id, err }));
   ws.on('pong', () => {
@@ -68,7 +68,7 @@ export function openSession(ws: WebSocket, socket: Duplex, presence: PresenceMod
     registry.remove(conn);
     void announceDisconnect(conn, relay, code);
   });
-  ws.send(JSON.stringify({ type: 'welcome', clientId: conn.id }));
+  conn.send(JSON.stringify({ type: 'welcome', clientId: conn.id }));
   relay.connect(conn.id, presence).catch((err: unknown) => {
     log.warn('connect not announced; closing the socket', { clientId: conn.id, err });
     conn.close(CloseCodes.tryAgainLater, 'Message bus unavailable');

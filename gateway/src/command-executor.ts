@@ -5,12 +5,15 @@ import {
   WsOutRecordSchema,
   type Batch,
   type Logger,
+  type Target,
   type WsOutRecord,
 } from '@cmf/shared';
 import type { Connection } from './connection.js';
 import type { ConnectionRegistry } from './connection-registry.js';
+import { DeliveryPlan } from './delivery-plan.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { RecentIds } from './recent-ids.js';
+import { textFrame } from './text-frame.js';
 
 export interface CommandExecutorDeps {
   gatewayId: string;
@@ -23,40 +26,36 @@ export interface CommandExecutorDeps {
 /** Enough ids to drop the commands of a batch redelivered after a worker crash. */
 const SEEN_CAPACITY = 100_000;
 
-/** What one ws-out batch asks of this gateway, gathered before anything is written. */
-class BatchPlan {
-  readonly outgoing = new Map<Connection, Buffer[]>();
-  readonly kicked = new Set<Connection>();
-  readonly expired: Connection[] = [];
-
-  write(conn: Connection, bytes: Buffer): void {
-    const frames = this.outgoing.get(conn);
-    if (frames) frames.push(bytes);
-    else this.outgoing.set(conn, [bytes]);
-  }
-}
-
 /**
  * Executes ws-out commands: deliver bytes to sockets, kick sockets, drop every socket when the
- * cluster declared this gateway dead. The frames one batch holds for a socket go out in one
- * write, and nothing goes to a socket after its kicked frame.
+ * cluster declared this gateway dead. Each command's frame is framed once; the frames one batch
+ * holds for a socket go out in one write (delivery-plan.ts), and nothing goes to a socket after
+ * its kicked frame.
  */
 export function createCommandExecutor({ gatewayId, registry, counters, log, maxBufferedBytes }: CommandExecutorDeps) {
   const seen = new RecentIds(SEEN_CAPACITY);
 
-  const plan = (p: BatchPlan, command: WsOutRecord): void => {
+  const excepted = function* (target: Extract<Target, { type: 'all' }>): Generator<Connection> {
+    for (const id of target.except ?? []) {
+      const conn = registry.get(id);
+      if (conn) yield conn;
+    }
+  };
+
+  const plan = (p: DeliveryPlan, expired: Connection[], command: WsOutRecord): void => {
     switch (command.kind) {
       case 'gateway-expired':
-        if (command.gateway === gatewayId) p.expired.push(...registry.all());
+        if (command.gateway === gatewayId) expired.push(...registry.all());
         return;
-      case 'deliver':
+      case 'deliver': {
+        const framed = textFrame(Buffer.from(command.frame));
+        if (command.target.type === 'all') p.toAll(framed, command.target, excepted(command.target));
+        else for (const conn of registry.targets(command.target)) p.toOne(conn, framed);
+        return;
+      }
       case 'kick': {
-        const bytes = Buffer.from(command.frame);
-        for (const conn of registry.targets(command.target)) {
-          if (conn.closing || p.kicked.has(conn)) continue;
-          p.write(conn, bytes);
-          if (command.kind === 'kick') p.kicked.add(conn);
-        }
+        const framed = textFrame(Buffer.from(command.frame));
+        for (const conn of registry.targets(command.target)) p.kick(conn, framed);
         return;
       }
       default:
@@ -64,23 +63,23 @@ export function createCommandExecutor({ gatewayId, registry, counters, log, maxB
     }
   };
 
-  const execute = (p: BatchPlan): void => {
-    for (const [conn, frames] of p.outgoing) {
-      const result = conn.send(frames, maxBufferedBytes);
-      if (result === 'sent') counters.framesOut += frames.length;
+  const write = (p: DeliveryPlan): void => {
+    const bytesFor = p.writer();
+    const visit = (conn: Connection): void => {
+      if (conn.closing) return;
+      const out = bytesFor(conn);
+      if (!out) return;
+      const result = conn.write(out.bytes, maxBufferedBytes);
+      if (result === 'sent') counters.framesOut += out.frames;
       else if (result === 'slow') conn.close(CloseCodes.slowConsumer, 'Slow consumer');
-    }
-    counters.kicks += p.kicked.size;
-    for (const conn of p.kicked) conn.close(CloseCodes.kicked, 'Kicked');
-    for (const conn of p.expired) {
-      // The cluster already announced these clients as gone; they reconnect and get new ids.
-      conn.announced = true;
-      conn.close(CloseCodes.serviceRestart, 'Gateway expired');
-    }
+    };
+    if (p.reachesEveryone) for (const conn of registry.all()) visit(conn);
+    else for (const conn of p.personalConnections()) visit(conn);
   };
 
   return async (batch: Batch): Promise<void> => {
-    const p = new BatchPlan();
+    const p = new DeliveryPlan();
+    const expired: Connection[] = [];
     for (const r of batch.records) {
       let command: WsOutRecord;
       try {
@@ -89,8 +88,18 @@ export function createCommandExecutor({ gatewayId, registry, counters, log, maxB
         log.warn('skipping a record that is not a ws-out command', { partition: batch.partition, offset: r.offset, err });
         continue;
       }
-      if (seen.add(command.id)) plan(p, command);
+      if (seen.add(command.id)) plan(p, expired, command);
     }
-    execute(p);
+    write(p);
+    for (const conn of p.kicked()) {
+      if (conn.closing) continue;
+      counters.kicks += 1;
+      conn.close(CloseCodes.kicked, 'Kicked');
+    }
+    for (const conn of expired) {
+      // The cluster already announced these clients as gone; they reconnect and get new ids.
+      conn.announced = true;
+      conn.close(CloseCodes.serviceRestart, 'Gateway expired');
+    }
   };
 }

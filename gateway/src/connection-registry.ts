@@ -22,6 +22,10 @@ export class ConnectionRegistry {
     if (this.byId.get(conn.id) === conn) this.byId.delete(conn.id);
   }
 
+  get(id: string): Connection | undefined {
+    return this.byId.get(id);
+  }
+
   get size(): number {
     return this.byId.size;
   }

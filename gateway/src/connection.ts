@@ -2,12 +2,15 @@ import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { PresenceMode } from '@cmf/shared';
 
-/** What became of a send. */
+/** What became of a write. */
 export type SendResult = 'sent' | 'closed' | 'slow';
 
 /**
- * One client's socket. `socket` is the TCP socket the upgrade handed over (the same one ws writes
- * to), kept so the frames for one socket can be corked into one write without ws's private fields.
+ * One client's socket. `socket` is the TCP socket the upgrade handed over, the one ws writes to:
+ * frames rendered by the workers are framed once (text-frame.ts) and written to it directly, the
+ * same bytes for every socket, one write per batch. ws writes each of its own frames (welcome,
+ * pings, close) to the socket synchronously and, with compression off, never queues them, so
+ * whole frames from both never interleave.
  */
 export class Connection {
   /** Answered the last ping. */
@@ -26,16 +29,19 @@ export class Connection {
   ) {}
 
   /**
-   * Writes the frames in one socket write. 'slow' when the socket already holds more than
-   * `maxBuffered` unsent bytes: the caller closes it rather than queue without bound.
+   * Writes already framed bytes. 'slow' when the socket already holds more than `maxBuffered`
+   * unsent bytes: the caller closes it rather than queue without bound.
    */
-  send(frames: readonly Buffer[], maxBuffered: number): SendResult {
+  write(framed: Buffer, maxBuffered: number): SendResult {
     if (this.ws.readyState !== WebSocket.OPEN || this.closing) return 'closed';
     if (this.ws.bufferedAmount > maxBuffered) return 'slow';
-    this.socket.cork();
-    for (const frame of frames) this.ws.send(frame, { binary: false });
-    this.socket.uncork();
+    this.socket.write(framed);
     return 'sent';
+  }
+
+  /** A frame of the gateway's own (welcome, a refusal), through ws. */
+  send(text: string): void {
+    if (this.ws.readyState === WebSocket.OPEN && !this.closing) this.ws.send(text);
   }
 
   close(code: number, reason: string): void {
