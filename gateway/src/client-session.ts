@@ -55,7 +55,8 @@ export function openSession(ws: WebSocket, socket: Duplex, presence: PresenceMod
     conn.alive = true;
   });
   ws.on('message', (data: RawData) => {
-    if (deps.frozen()) return;
+    // Nothing from a socket being closed (kicked, dropped after a freeze), nor from one the freeze has not dropped yet.
+    if (conn.closing || deps.frozen()) return;
     // binaryType is ws's default, 'nodebuffer': one Buffer per message, fragments joined.
     const text = (data as Buffer).toString('utf8');
     counters.framesIn += 1;

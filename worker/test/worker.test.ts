@@ -30,7 +30,19 @@ class FlakyBus extends MemoryBus {
     this.failures.push({ topic, landed });
   }
 
+  private poison: { topic: string; marker: string; error: CmfError } | undefined;
+  refusals = 0;
+
+  /** Every publish to `topic` of records holding `marker` fails with `error`, as a broker refuses a record it can never take. */
+  refuse(topic: string, marker: string, error: CmfError): void {
+    this.poison = { topic, marker, error };
+  }
+
   override async publish(topic: string, records: OutgoingRecord[]): Promise<PublishAck> {
+    if (this.poison?.topic === topic && records.some((r) => r.value?.includes(this.poison!.marker))) {
+      this.refusals += 1;
+      throw this.poison.error;
+    }
     const i = this.failures.findIndex((f) => f.topic === topic);
     if (i >= 0 && records.length > 0) {
       const [failure] = this.failures.splice(i, 1);
@@ -604,6 +616,123 @@ describe('worker', () => {
       );
       const command = await h.waitFor((c) => c.frame?.type === 'direct' || c.frame?.type === 'error');
       expect(command.frame).toMatchObject({ type: 'error', code: 'unknown-target' });
+    });
+  });
+
+  describe('presence that scales', () => {
+    const connectAs = (h: Harness, clientId: string, presence: 'full' | 'delta' | 'none', at = T) =>
+      h.send({ kind: 'connect', clientId, gateway: 'g1', at, presence });
+    const lists = (h: Harness) => h.commands().filter(isFrame('client-list'));
+
+    test('a delta newcomer gets its own list; deltas go to full and delta sockets; a none newcomer gets no list', async () => {
+      const h = await setup();
+      await h.connect('client-full-1', 'g1', T);
+      await connectAs(h, 'client-delta-1', 'delta', T + 2000);
+      await h.waitFor(connectedNotice('client-delta-1'));
+      const own = lists(h).find((c) => c.target?.type === 'clients');
+      expect(own).toMatchObject({ target: { type: 'clients', ids: ['client-delta-1'] }, frame: { type: 'client-list', clients: ['client-full-1', 'client-delta-1'] } });
+      expect(h.commands().find(connectedNotice('client-delta-1'))!.target).toEqual({ type: 'all', presence: 'delta' });
+      await connectAs(h, 'client-none-1', 'none', T + 2001);
+      await h.waitFor(connectedNotice('client-none-1'));
+      expect(lists(h).filter((c) => c.target?.type === 'clients' && c.target.ids.includes('client-none-1'))).toHaveLength(0);
+    });
+
+    test('full lists are coalesced: a second connect within PRESENCE_LIST_INTERVAL_MS gets its own list, and a tick sends the full one later', async () => {
+      const h = await setup({ PRESENCE_LIST_INTERVAL_MS: '1000' });
+      await h.connect('a', 'g1', T);
+      await h.connect('b', 'g1', T + 10);
+      const toEveryone = () => lists(h).filter((c) => c.target?.type === 'all');
+      expect(toEveryone().map((c) => c.frame)).toEqual([{ type: 'client-list', clients: ['a'] }]);
+      expect(lists(h).at(-1)).toMatchObject({ target: { type: 'clients', ids: ['b'] }, frame: { type: 'client-list', clients: ['a', 'b'] } });
+      await h.send({ kind: 'tick', at: T + 1010 });
+      await h.out.until(() => toEveryone().length === 2);
+      expect(toEveryone()[1]).toMatchObject({ target: { type: 'all', presence: 'full' }, frame: { type: 'client-list', clients: ['a', 'b'] } });
+    });
+
+    test('beyond PRESENCE_FULL_LIST_MAX no full list goes out; a newcomer gets the oldest ids with total and truncated', async () => {
+      const h = await setup({ PRESENCE_FULL_LIST_MAX: '3', PRESENCE_LIST_INTERVAL_MS: '1' });
+      for (let i = 1; i <= 5; i += 1) await h.connect(`c${i}`, 'g1', T + i * 10);
+      const toEveryone = lists(h).filter((c) => c.target?.type === 'all').map((c) => (c.frame as { clients: string[] }).clients.length);
+      expect(Math.max(...toEveryone)).toBeLessThanOrEqual(3);
+      expect(lists(h).at(-1)).toMatchObject({
+        target: { type: 'clients', ids: ['c5'] },
+        frame: { type: 'client-list', clients: ['c1', 'c2', 'c3'], total: 5, truncated: true },
+      });
+      // Changes still reach everyone, one small frame each.
+      expect(h.commands().filter(isFrame('client-connected'))).toHaveLength(5);
+    });
+
+    test('a gateway silent for GATEWAY_TIMEOUT_MS is expired by the tick that reaches the timeout, not later', async () => {
+      const h = await setup({ GATEWAY_TIMEOUT_MS: '5000' });
+      await h.send({ kind: 'gateway-heartbeat', gateway: 'g-dead', at: T });
+      await h.connect('client-dead-1', 'g-dead', T);
+      await h.send(...ticksBetween(T, T + 4000));
+      await h.send({ kind: 'tick', at: T + 4001 });
+      expect(h.commands().filter((c) => c.kind === 'gateway-expired')).toHaveLength(0);
+      await h.send({ kind: 'tick', at: T + 5000 });
+      await h.waitFor((c) => c.kind === 'gateway-expired');
+      await h.waitFor(disconnectedNotice('client-dead-1'));
+    });
+
+    test('after a stall in the log (an outage, a frozen owner) gateways are judged from its end, not from before it', async () => {
+      const h = await setup({ GATEWAY_TIMEOUT_MS: '5000' });
+      await h.send({ kind: 'gateway-heartbeat', gateway: 'g1', at: T });
+      await h.connect('client-g1-1', 'g1', T);
+      // Nothing for 20 s, then the cluster is back: g1 gets a full timeout to heartbeat again.
+      await h.send({ kind: 'tick', at: T + 20_000 });
+      await h.send(...ticksBetween(T + 20_000, T + 23_000));
+      await h.connect('marker-1', 'g2', T + 23_500);
+      expect(h.commands().filter((c) => c.kind === 'gateway-expired')).toHaveLength(0);
+      // Still silent a full timeout after the stall (less the tick expiry runs on): now it is dead.
+      await h.send(...ticksBetween(T + 23_000, T + 25_000));
+      await h.waitFor((c) => c.kind === 'gateway-expired' && c.gateway === 'g1');
+    });
+  });
+
+  describe('frames that came too late, refs, poison', () => {
+    test('a frame appended after its deadline is dropped: its sender was told bus-unavailable', async () => {
+      const h = await setup();
+      await h.connect('client-g1-1');
+      await h.send(
+        { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: T, deadline: Date.now() - 1, data: '{"type":"broadcast","message":"late"}' },
+        { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: T, deadline: Date.now() + 60_000, data: '{"type":"broadcast","message":"on time"}' },
+      );
+      await h.waitFor(isFrame('kafka', { message: 'on time' }));
+      expect(h.commands().filter(isFrame('kafka', { message: 'late' }))).toHaveLength(0);
+    });
+
+    test("every error a frame causes echoes its ref; a bad ref is itself the error", async () => {
+      const h = await setup();
+      await h.connect('client-g1-1');
+      await h.frame('client-g1-1', { type: 'dance', ref: 'r1' });
+      await h.frame('client-g1-1', { type: 'broadcast-one', targetId: 'client-nobody-1', message: 'x', ref: 'r2' });
+      await h.frame('client-g1-1', { type: 'broadcast', ref: 'r3' });
+      await h.frame('client-g1-1', { type: 'broadcast', message: 'x', ref: 'r'.repeat(65) });
+      await h.out.until(() => h.commands().filter(isFrame('error')).length === 4);
+      expect(h.commands().filter(isFrame('error')).map((c) => c.frame)).toEqual([
+        { type: 'error', code: 'unknown-command', message: 'Unknown command', ref: 'r1' },
+        { type: 'error', code: 'unknown-target', message: 'Client client-nobody-1 not found', field: 'targetId', ref: 'r2' },
+        { type: 'error', code: 'invalid-field', field: 'message', message: 'Invalid field "message": required, expected a string', ref: 'r3' },
+        { type: 'error', code: 'invalid-field', field: 'ref', message: 'Invalid field "ref": expected a string of at most 64 characters' },
+      ]);
+    });
+
+    test('a record that fails permanently on every attempt is dead-lettered after WORKER_MAX_ATTEMPTS; the rest of its batch goes through', async () => {
+      const h = await setup({ WORKER_MAX_ATTEMPTS: '3' });
+      await h.connect('client-g1-1');
+      h.bus.refuse(h.config.topics.out, 'poison', new CmfError('record-too-large', 'too large for the broker'));
+      await h.send(
+        { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: T, data: '{"type":"broadcast","message":"before"}' },
+        { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: T, data: '{"type":"broadcast","message":"poison"}' },
+        { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: T, data: '{"type":"broadcast","message":"after"}' },
+      );
+      await h.waitFor(isFrame('kafka', { message: 'after' }));
+      await h.dead.count(1);
+      const letter = JSON.parse(h.dead.received[0]!.value!);
+      expect(letter).toMatchObject({ code: 'record-too-large', error: 'too large for the broker', source: { topic: h.config.topics.in, key: 'client-g1-1' } });
+      expect(JSON.parse(letter.value)).toMatchObject({ data: '{"type":"broadcast","message":"poison"}' });
+      expect(h.bus.refusals).toBeGreaterThanOrEqual(3);
+      expect(h.commands().filter(isFrame('kafka', { message: 'before' }))).toHaveLength(1);
     });
   });
 });

@@ -144,6 +144,43 @@ export function busContract(name: string, makeBus: () => Promise<Bus>): void {
       expect(behind.filter((p) => p.lag > 0)).toHaveLength(1);
     });
 
+    test('a retried batch says which attempt it is; records carry a timestamp', async () => {
+      const attempts: number[] = [];
+      const c = new Collector();
+      const before = Date.now();
+      await bus.subscribe({
+        topic,
+        onBatch: async (batch) => {
+          attempts.push(batch.attempt);
+          if (attempts.length < 3) throw new Error('not yet');
+          for (const r of batch.records) expect(r.timestamp).toBeGreaterThanOrEqual(before - 1000);
+          await c.onBatch(batch);
+        },
+      });
+      await bus.publish(topic, records('t', 1));
+      await c.count(1);
+      expect(attempts).toEqual([1, 2, 3]);
+    });
+
+    test('on a topic that stamps append time, the acknowledgement and the consumer see the same broker time', async () => {
+      const stamped = `stamped-${randomUUID()}`;
+      await bus.ensureTopics([{ name: stamped, partitions: 1, appendTime: true }]);
+      const c = new Collector();
+      const seen: number[] = [];
+      await bus.subscribe({
+        topic: stamped,
+        onBatch: async (batch) => {
+          seen.push(...batch.records.map((r) => r.timestamp));
+          await c.onBatch(batch);
+        },
+      });
+      const ack = await bus.publish(stamped, records('s', 1));
+      await c.count(1);
+      expect(ack.appendedAt).toEqual(expect.any(Number));
+      expect(seen).toEqual([ack.appendedAt]);
+      expect((await bus.publish(topic, records('plain', 1))).appendedAt).toBeNull();
+    });
+
     test('it reports itself connected, and refuses to publish once closed', async () => {
       await expect(bus.isConnected()).resolves.toBe(true);
       await bus.close();
