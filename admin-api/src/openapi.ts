@@ -30,8 +30,24 @@ function response(spec: ResponseSpec): object {
 const operationId = (route: Route): string =>
   route.method + route.path.split(/[/:-]/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 
+/** The route's query parameters, each from its property of the query schema. */
+function queryParameters(route: Route): object[] {
+  if (route.method !== 'get' || !route.query) return [];
+  const { properties = {}, required = [] } = jsonSchema(route.query, 'input') as { properties?: Record<string, { description?: string }>; required?: string[] };
+  return Object.entries(properties).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: required.includes(name),
+    ...(schema.description ? { description: schema.description } : {}),
+    schema,
+  }));
+}
+
 function operation(route: Route, mode: AccessMode): object {
-  const params = [...route.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string', minLength: 1 } }));
+  const params = [
+    ...[...route.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string', minLength: 1 } })),
+    ...queryParameters(route),
+  ];
   const responses = declaredResponses(route, mode);
   return {
     operationId: operationId(route),

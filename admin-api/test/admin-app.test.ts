@@ -72,8 +72,8 @@ describe('admin API', () => {
 
     test('lists the clients written to the presence topic just before, oldest first, with ISO times', async () => {
       const h = await setup();
-      await h.addClient('client-a-1', 'a', Date.UTC(2024, 5, 1, 12, 0, 0));
       await h.addClient('client-b-1', 'b', Date.UTC(2024, 5, 1, 12, 0, 1));
+      await h.addClient('client-a-1', 'a', Date.UTC(2024, 5, 1, 12, 0, 0));
       await h.addClient('client-gone-1', 'a', Date.UTC(2024, 5, 1, 12, 0, 2));
       await h.removeClient('client-gone-1');
       const res = await request(h.app).get('/clients').expect(200);
@@ -84,6 +84,24 @@ describe('admin API', () => {
           { id: 'client-b-1', gateway: 'b', connectedAt: '2024-06-01T12:00:01.000Z' },
         ],
       });
+    });
+
+  test('pages: `limit` per page, `nextCursor` to go on, `count` of all; clients leaving between pages shift nothing', async () => {
+      const h = await setup();
+      for (let i = 0; i < 25; i += 1) await h.addClient(`client-p-${String(i).padStart(2, '0')}`, 'g1', Date.UTC(2024, 0, 1) + i);
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await request(h.app).get(`/clients?limit=10${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`).expect(200);
+        expect(res.body.count).toBe(pages.length === 0 ? 25 : 24);
+        pages.push(res.body.clients.map((c: { id: string }) => c.id));
+        cursor = res.body.nextCursor;
+        // A client of the first page leaves while the caller reads the next ones.
+        if (pages.length === 1) await h.removeClient('client-p-03');
+      } while (cursor);
+      expect(pages.map((p) => p.length)).toEqual([10, 10, 5]);
+      expect(pages.flat()).toEqual(Array.from({ length: 25 }, (_, i) => `client-p-${String(i).padStart(2, '0')}`));
+      expect((await request(h.app).get('/clients?limit=0').expect(400)).body).toMatchObject({ error: { code: 'invalid-query', field: 'limit' } });
     });
   });
 
@@ -310,7 +328,8 @@ describe('admin API', () => {
       expect(documented.sort()).toEqual(served.sort());
       for (const route of routes) {
         const operation = paths[route.path.replace(/:(\w+)/g, '{$1}')]![route.method]!;
-        expect((operation.parameters ?? []).map((p) => p.name)).toEqual([...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]));
+        const query = route.method === 'get' && route.query ? Object.keys(route.query.shape) : [];
+        expect((operation.parameters ?? []).map((p) => p.name)).toEqual([...[...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]), ...query]);
       }
     });
 

@@ -127,6 +127,12 @@ describe.each(modes)('in $mode mode', ({ mode, env }) => {
     await check(route, local, { ...base, headers: { 'content-type': 'application/json', ...auth }, body: '{', stallAt: 100 });
   });
 
+  test.each(routes.filter((r) => r.method === 'get' && r.query))('$method $path: query parameters, good and bad', async (route) => {
+    for (const query of ['?limit=1', '?limit=10000&cursor=0.x', '?limit=0', '?limit=10001', '?limit=abc', '?cursor=not-a-cursor']) {
+      await check(route, local, { method: 'get', path: `${route.path}${query}`, headers: auth });
+    }
+  });
+
   test('undeclared methods on every known path: 405 with the Allow of the document', async () => {
     for (const [path, operations] of Object.entries(document.paths)) {
       const declared = Object.keys(operations).map((m) => m.toUpperCase());

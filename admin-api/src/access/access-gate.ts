@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import type { Config } from '@cmf/shared';
-import { assertNever } from '../assert-never.js';
+import { unreachable } from '@cmf/shared';
 import { Refusals } from '../http/framework-responses.js';
 import { sendProblem } from '../http/problem.js';
 import type { AccessMode } from './access-mode.js';
@@ -71,6 +71,6 @@ export function accessGate(mode: AccessMode, config: Config): RequestHandler | u
     case 'open':
       return undefined;
     default:
-      return assertNever(mode);
+      return unreachable(mode);
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AccessMode } from '../access/access-mode.js';
-import { assertNever } from '../assert-never.js';
+import { unreachable } from '@cmf/shared';
 import { problemSchema } from './problem.js';
 import type { ResponseMap, ResponseSpec, Route } from './route.js';
 
@@ -16,6 +16,7 @@ export const Refusals = {
   invalidJson: { status: 400, code: 'invalid-json' },
   invalidBody: { status: 400, code: 'invalid-body' },
   invalidField: { status: 400, code: 'invalid-field' },
+  invalidQuery: { status: 400, code: 'invalid-query' },
   timeout: { status: 408, code: 'request-timeout' },
   tooLarge: { status: 413, code: 'too-large' },
   unsupportedMediaType: { status: 415, code: 'unsupported-media-type' },
@@ -61,13 +62,18 @@ function accessResponses(route: Route, mode: AccessMode): ResponseMap {
     case 'open':
       return {};
     default:
-      return assertNever(mode);
+      return unreachable(mode);
   }
 }
 
+const queryResponses: ResponseMap = {
+  400: { description: 'A query parameter does not parse (`field` names it)', schema: problemSchema([Refusals.invalidQuery.code]) },
+};
+
 /** What the app may send for this route besides its handler's responses. */
 export function frameworkResponses(route: Route, mode: AccessMode): ResponseMap {
-  return { ...accessResponses(route, mode), ...(route.method === 'post' ? bodyResponses : {}) };
+  const input = route.method === 'post' ? bodyResponses : route.query ? queryResponses : {};
+  return { ...accessResponses(route, mode), ...input };
 }
 
 /** Every response of the route in this mode; a route that declares a status the framework sends is a mistake. */

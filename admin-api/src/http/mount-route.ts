@@ -1,7 +1,7 @@
 import type { Express, RequestHandler, Response } from 'express';
-import { assertNever } from '../assert-never.js';
+import { unreachable } from '@cmf/shared';
 import type { AdminDeps } from '../deps.js';
-import { bodyErrors, readJson, requireJson, validateBody } from './request-body.js';
+import { bodyErrors, readJson, requireJson, validateBody, validateQuery } from './request-body.js';
 import type { Reply, ResponseMap, Route, Sent } from './route.js';
 
 const SENT = {} as Sent;
@@ -34,12 +34,12 @@ export function mountRoute(app: Express, route: Route, deps: AdminDeps, gate: Re
   const before: RequestHandler[] = gate && route.access === 'admin' ? [gate] : [];
   const run: RequestHandler = (req, res, next) => {
     const params = req.params as Record<string, string>;
-    const ctx = { deps, params, body: res.locals.body as unknown };
+    const ctx = { deps, params, body: res.locals.body as unknown, query: res.locals.query as unknown };
     (route.handle as (c: typeof ctx, r: Reply<ResponseMap>) => Promise<Sent>)(ctx, replyFor(route, res)).catch(next);
   };
   switch (route.method) {
     case 'get':
-      app.get(route.path, ...before, run);
+      app.get(route.path, ...before, ...(route.query ? [validateQuery(route.query)] : []), run);
       return;
     case 'post':
       app.post(
@@ -53,6 +53,6 @@ export function mountRoute(app: Express, route: Route, deps: AdminDeps, gate: Re
       );
       return;
     default:
-      assertNever(route);
+      unreachable(route);
   }
 }

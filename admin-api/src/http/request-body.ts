@@ -57,6 +57,26 @@ export function validateBody(schema: z.ZodType): RequestHandler {
   };
 }
 
+/** Parses the query string by the route's schema; a parameter that does not parse gets 400 naming it. */
+export function validateQuery(schema: z.ZodType): RequestHandler {
+  return (req, res, next) => {
+    // Only the parameters the route knows, each as one string (a repeated one keeps its first value).
+    const raw = Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v)]));
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const field = String(parsed.error.issues[0]?.path[0] ?? '');
+      sendProblem(res, Refusals.invalidQuery.status, {
+        code: Refusals.invalidQuery.code,
+        field,
+        message: `Invalid query parameter "${field}": ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      });
+      return;
+    }
+    res.locals.query = parsed.data;
+    next();
+  };
+}
+
 interface ParserError {
   type?: string;
   status?: number;

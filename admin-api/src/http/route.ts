@@ -29,12 +29,14 @@ export type Reply<R extends ResponseMap> = <S extends keyof R & number>(
   headers?: Readonly<Record<string, string>>,
 ) => Sent;
 
-export interface RouteContext<Body> {
+export interface RouteContext<Body, Query = undefined> {
   deps: AdminDeps;
   /** Path parameters, by name. */
   params: Readonly<Record<string, string>>;
   /** The request body, parsed by the route's body schema (undefined for a GET). */
   body: Body;
+  /** The query string, parsed by the route's query schema (undefined when it declares none). */
+  query: Query;
 }
 
 /** Who may call a route: everyone (probes, metrics), or an admin (see access/access-mode.ts). */
@@ -49,9 +51,14 @@ interface RouteBase<R extends ResponseMap> {
   responses: R;
 }
 
-export interface GetRoute<R extends ResponseMap = ResponseMap> extends RouteBase<R> {
+/** A query parameter's schema: what arrives is a string, so each one parses from a string. */
+export type QuerySchema = z.ZodObject<Record<string, z.ZodType<unknown, string | undefined>>>;
+
+export interface GetRoute<R extends ResponseMap = ResponseMap, Q extends QuerySchema | undefined = QuerySchema | undefined> extends RouteBase<R> {
   method: 'get';
-  handle(ctx: RouteContext<undefined>, reply: Reply<R>): Promise<Sent>;
+  /** Query parameters: documented from this schema, and a request they do not parse gets 400. */
+  query?: Q;
+  handle(ctx: RouteContext<undefined, Q extends QuerySchema ? z.output<Q> : undefined>, reply: Reply<R>): Promise<Sent>;
 }
 
 /** Every POST changes state, so every POST has a JSON body (which is what makes a cross-site simple request impossible). */
@@ -66,8 +73,8 @@ export interface PostRoute<R extends ResponseMap = ResponseMap, B extends z.ZodT
 export type Route = GetRoute | PostRoute;
 export type Method = Route['method'];
 
-/** A GET route, its replies checked against its responses. */
-export function defineGet<const R extends ResponseMap>(route: GetRoute<R>): Route {
+/** A GET route, its replies checked against its responses and its query typed by its schema. */
+export function defineGet<const R extends ResponseMap, Q extends QuerySchema | undefined = undefined>(route: GetRoute<R, Q>): Route {
   return route as unknown as Route;
 }
 

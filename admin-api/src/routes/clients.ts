@@ -2,37 +2,44 @@ import { z } from 'zod';
 import { problem, problemSchema } from '../http/problem.js';
 import { defineGet, definePost } from '../http/route.js';
 import { busUnavailable, busUnavailableBody, publishCommand } from './command.js';
-import { AcceptedSchema, ClientListSchema } from './schemas.js';
+import { AcceptedSchema, ClientListSchema, ClientsQuerySchema } from './schemas.js';
 
 /** Commands take no parameters yet; the body is an object so that a later one can add some. */
 const NoParametersSchema = z.object({}).meta({ description: 'No parameters: send `{}`' });
 
+const PAGE = 1000;
+
+type Listed = { clientId: string; connectedAt: number };
+/** Clients in (connect time, id) order; a cursor is the position of the last one of a page. */
+const order = (a: Listed, b: Listed): number => a.connectedAt - b.connectedAt || (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0);
+const cursorOf = (c: Listed): string => `${c.connectedAt}.${c.clientId}`;
+const afterCursor = (cursor: string) => {
+  const dot = cursor.indexOf('.');
+  const at: Listed = { connectedAt: Number(cursor.slice(0, dot)), clientId: cursor.slice(dot + 1) };
+  return (c: Listed): boolean => order(c, at) > 0;
+};
+
 export const listClients = defineGet({
   method: 'get',
   path: '/clients',
-  summary: 'Every connected client, on every gateway',
+  summary: 'The connected clients, on every gateway, a page at a time',
   access: 'admin',
+  query: ClientsQuerySchema,
   responses: {
     200: {
       description: 'The clients, oldest first',
       schema: ClientListSchema,
-      links: {
-        kick: {
-          operationId: 'postClientsIdKick',
-          parameters: { id: '$response.body#/clients/0/id' },
-          description: 'Kick the oldest client',
-        },
-      },
     },
   },
-  async handle({ deps }, reply) {
+  async handle({ deps, query }, reply) {
     await deps.view.sync().catch((err: unknown) => deps.logger.warn('client list may be stale', { err }));
-    const clients = [...deps.view.clients()].map((c) => ({
-      id: c.clientId,
-      gateway: c.gateway,
-      connectedAt: new Date(c.connectedAt).toISOString(),
-    }));
-    return reply(200, { count: clients.length, clients });
+    const limit = query.limit ?? PAGE;
+    const all = [...deps.view.clients()].sort(order);
+    const rest = query.cursor ? all.filter(afterCursor(query.cursor)) : all;
+    const page = rest.slice(0, limit);
+    const clients = page.map((c) => ({ id: c.clientId, gateway: c.gateway, connectedAt: new Date(c.connectedAt).toISOString() }));
+    const more = rest.length > limit ? { nextCursor: cursorOf(page.at(-1)!) } : {};
+    return reply(200, { count: all.length, clients, ...more });
   },
 });
 

@@ -7,8 +7,24 @@ export const AcceptedSchema = z.object({ status: z.literal('accepted'), requestI
 export const ClientSchema = z.object({ id: z.string(), gateway: z.string(), connectedAt: z.iso.datetime() });
 
 export const ClientListSchema = z.object({
-  count: z.number().int().nonnegative().meta({ description: 'Connected clients on every gateway' }),
-  clients: z.array(ClientSchema).meta({ description: 'Oldest first' }),
+  count: z.number().int().nonnegative().meta({ description: 'Connected clients on every gateway, in all pages' }),
+  clients: z.array(ClientSchema).meta({ description: 'This page of them, oldest first' }),
+  nextCursor: z.string().optional().meta({ description: 'Where the next page starts (`cursor`); absent on the last page' }),
+});
+
+/** Paging of GET /clients. Every value the patterns allow is a page (past the end, an empty one), so nothing valid is refused. */
+export const ClientsQuerySchema = z.object({
+  limit: z
+    .string()
+    .regex(/^(?:[1-9][0-9]{0,3}|10000)$/)
+    .transform(Number)
+    .optional()
+    .meta({ description: 'Clients per page, 1 to 10000; 1000 when absent' }),
+  cursor: z
+    .string()
+    .regex(/^[0-9]{1,15}\.\S{1,256}$/)
+    .optional()
+    .meta({ description: "The previous page's `nextCursor`: clients connected after that one (by connect time, then id)" }),
 });
 
 export const WorkerLagSchema = z.union([
