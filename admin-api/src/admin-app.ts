@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { createProbes, Metrics } from '@cmf/shared';
+import { cors } from './cors.js';
 import { openApiDocument } from './openapi.js';
 import { problemCodeOf, sendProblem } from './problems.js';
 import { routes, type AdminDeps } from './routes.js';
@@ -41,6 +42,7 @@ export function createAdminApp(input: AdminAppDeps): Express {
   });
   const app = express();
   app.disable('x-powered-by');
+  app.use(cors(deps.config.ADMIN_CORS_ORIGINS));
   app.use((_req, res, next) => {
     res.once('finish', () => {
       const code = problemCodeOf(res);

@@ -42,3 +42,4 @@ export {
   type Probes,
 } from './probes.js';
 export { sendJson, sendNotFound } from './send-json.js';
+export { simulatorPageHeaders } from './simulator-page-headers.js';
