@@ -21,6 +21,8 @@ export class Settings {
 
   constructor(private readonly elements: SettingsElements) {
     elements.url.addEventListener('input', () => this.showUrlProblem(false));
+    // Said when the field is left, next to it: not only at the next Connect.
+    elements.url.addEventListener('change', () => this.checkedUrl());
     for (const input of [elements.url, elements.autoReconnect, elements.resume, elements.frameLimit]) {
       input.addEventListener('change', () => this.listeners.forEach((l) => l()));
     }
