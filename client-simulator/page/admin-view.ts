@@ -98,7 +98,7 @@ export class AdminView {
   private problemOf(result: AdminResult<unknown>, what: string): string | undefined {
     if (result.ok) return undefined;
     const hint = result.status === 401 ? ' Enter the admin token above.' : '';
-    return `${what}: ${result.message}${hint}`;
+    return `${what}: ${result.message}${/[.?!]$/.test(result.message) ? '' : '.'}${hint}`;
   }
 
   /** Reports a failed call and says whether it failed. */
@@ -126,6 +126,11 @@ export class AdminView {
     } finally {
       this.refreshing = false;
     }
+  }
+
+  /** A command is carried out through Kafka: the list changes a moment after the API accepts it. */
+  private refreshSoon(): void {
+    window.setTimeout(() => void this.refresh(), 300);
   }
 
   private renderHealth(health: Health): void {
@@ -189,7 +194,7 @@ export class AdminView {
     const result = await api.kick(id);
     if (this.failed(result, `Kick ${id}`)) return;
     this.say(`Kick of ${id} accepted.`);
-    await this.refresh();
+    this.refreshSoon();
   }
 
   private async kickAll(): Promise<void> {
@@ -204,7 +209,7 @@ export class AdminView {
     const result = await api.kickAll();
     if (this.failed(result, 'Kick all')) return;
     this.say(`Kick all accepted (${count} client${count === 1 ? '' : 's'}).`);
-    await this.refresh();
+    this.refreshSoon();
   }
 
   private async broadcast(): Promise<void> {

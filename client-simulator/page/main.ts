@@ -101,9 +101,20 @@ function removeClient(key: string): void {
 ui.addClient.addEventListener('click', () => addClient(true));
 ui.sideBySide.addEventListener('change', layout);
 byId('settings', HTMLFormElement).addEventListener('submit', (event) => event.preventDefault());
-// Escape closes the newest toast of the client in view (a dialog handles its own Escape).
+// The Options popover closes like a menu: on a click elsewhere, or Escape.
+const options = byId('options', HTMLDetailsElement);
+document.addEventListener('click', (event) => {
+  if (options.open && !options.contains(event.target as Node)) options.open = false;
+});
+// Escape closes the Options, else the newest toast of the client in view (a dialog handles its own Escape).
 document.addEventListener('keydown', (event) => {
   if (event.key !== 'Escape' || event.defaultPrevented || document.querySelector('dialog[open]')) return;
+  if (options.open) {
+    options.open = false;
+    options.querySelector('summary')?.focus();
+    event.preventDefault();
+    return;
+  }
   const panel = panels.get(tabs.selected);
   if (panel?.dismissToast()) event.preventDefault();
 });

@@ -4,7 +4,7 @@ import { WebSocketServer } from 'ws';
 import type { AllInOne } from '@cmf/all-in-one';
 import { ServiceProcess } from '../../test/support/service-process.js';
 import { buildAndServe, connectAll, pageFile, Pages, root } from './support/simulator-env.js';
-import { DESKTOP, PHONE, type SimulatorPage, type Viewport } from './support/simulator-page.js';
+import { DESKTOP, inViewport, PHONE, type SimulatorPage, type Viewport } from './support/simulator-page.js';
 
 const TITLE = 'CMF client simulator';
 const XSS = `<img src=x onerror="document.title='pwned'">`;
@@ -227,43 +227,49 @@ test('frames it cannot parse are logged, not fatal; a dropped connection reads a
 test('is usable at 375 px and on a desktop; screenshots are saved', async () => {
   const alice = await openPage(`${base}/`, DESKTOP);
   const bob = await openPage(`${base}/`, PHONE);
-  const carol = await openPage(`${base}/`, DESKTOP);
-  await connectAll(alice, bob, carol);
+  await alice.connect();
+  await bob.connect();
+  const ops = await alice.addClient();
+  await alice.show();
+  await alice.page.check('#side-by-side');
 
-  await carol.say('Deploy finished: v4.0.0 is live');
+  await ops.say('Deploy finished: v4.0.0 is live');
   await bob.pick(alice.id);
   await bob.say('Can you check the gateway logs?');
   await alice.waitForEntry('direct', 'Can you check the gateway logs?');
-  await carol.say(XSS);
+  await bob.say(XSS);
   await alice.waitForEntry('broadcast', XSS);
   for (const text of ['On it.', 'Everything looks fine from here.']) await alice.say(text);
   await bob.waitForEntry('broadcast', 'Everything looks fine from here.');
+  await alice.pick(ops.id);
+  await alice.say('Rolling the gateways one by one');
+  await ops.waitForEntry('direct', 'Rolling the gateways one by one');
   await alice.waitForEntry('broadcast', 'Everything looks fine from here.');
-  await alice.pick(bob.id);
-  const json = (await alice.waitForEntry('broadcast', 'Deploy finished: v4.0.0 is live')).locator('.entry__json');
-  await json.click();
+  await (await alice.waitForEntry('broadcast', 'Deploy finished: v4.0.0 is live')).locator('.entry__json').click();
+  // Escape closes the current client's toasts, newest first: the JSON stays in view.
+  while ((await alice.toasts().count()) > 0) await alice.page.keyboard.press('Escape');
 
   // Nothing sticks out sideways at 375 px, and every control is on screen.
   expect(await bob.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
-  for (const control of ['#server-url', '.connect', '.disconnect', '.target', '.message', '.send', '.kick-one', '.kick-all']) {
-    const box = await bob.page.locator(`#server-url, .panel:not([hidden]) ${control}`).last().boundingBox();
-    expect(box).not.toBeNull();
-    expect(box!.x).toBeGreaterThanOrEqual(0);
-    expect(box!.x + box!.width).toBeLessThanOrEqual(PHONE.width);
+  for (const control of ['.connect', '.disconnect', '.target', '.message', '.send', '.kick-one', '.kick-all']) {
+    expect([control, await inViewport(bob.part(control), PHONE)]).toEqual([control, true]);
   }
+  expect(await inViewport(bob.page.locator('#server-url'), PHONE)).toBe(true);
 
-  const shots = [
-    { page: alice, name: 'client-simulator-desktop.png' },
-    { page: bob, name: 'client-simulator-375.png' },
-  ];
   const folders = [`${root}test-results/screenshots`];
   if (process.env.UPDATE_SCREENSHOTS === '1') folders.push(`${root}docs/screenshots`);
-  mkdirSync(folders[0]!, { recursive: true });
-  for (const { page, name } of shots) {
+  const shoot = async (page: SimulatorPage, name: string): Promise<void> => {
+    mkdirSync(folders[0]!, { recursive: true });
     await page.page.screenshot({ path: `${folders[0]}/${name}`, animations: 'disabled' });
     for (const folder of folders.slice(1)) {
       mkdirSync(folder, { recursive: true });
       copyFileSync(`${folders[0]}/${name}`, `${folder}/${name}`);
     }
-  }
+  };
+  await shoot(alice, 'client-simulator-desktop.png');
+  await shoot(bob, 'client-simulator-375.png');
+  await bob.admin();
+  await bob.page.locator(`#admin-clients tr[data-client-id="${ops.id}"]`).waitFor();
+  expect(await bob.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+  await shoot(bob, 'client-simulator-admin-375.png');
 });

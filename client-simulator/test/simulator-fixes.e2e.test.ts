@@ -105,6 +105,14 @@ describe.each(SIZES)('at %s size', (_name, size) => {
     await page.waitForEntry('broadcast', 'fits');
     expect(await page.state()).toBe('open');
     expect(other.of('kafka').map((f) => f.message)).not.toContain('x'.repeat(70_000));
+    // The limit is a setting, for servers with another MAX_PAYLOAD_BYTES.
+    await page.page.click('.options summary');
+    await page.page.fill('#frame-limit', '100');
+    await page.page.click('.options summary');
+    await page.part('.message').fill('y'.repeat(80));
+    expect(await sizeNote.textContent()).toMatch(/^Too big: 117 bytes, the limit is 100\./);
+    expect(await page.part('.send').isDisabled()).toBe(true);
+    await page.part('.message').fill('');
 
     // Ourselves: listed, labelled, not a target.
     expect(await page.client(page.id).isDisabled()).toBe(true);

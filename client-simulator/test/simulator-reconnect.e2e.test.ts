@@ -86,7 +86,7 @@ describe.each(SIZES)('at %s size', (_name, size) => {
     await page.waitForEntry('broadcast', 'back after the restart');
   });
 
-  test('sockets cut without a close frame (1006): back on its own; "Reconnect now" skips the countdown; Disconnect stops retrying', async () => {
+  test('sockets cut without a close frame (1006): back on its own; "Reconnect now" skips the countdown; Disconnect or the option stops retrying', async () => {
     const proxy = await TcpProxy.start(server.port);
     cleanup.push(() => proxy.close());
     refusedUrl = `${proxy.url}/`;
@@ -121,6 +121,16 @@ describe.each(SIZES)('at %s size', (_name, size) => {
     await page.page.waitForTimeout(1_500);
     expect(proxy.open).toBe(0);
     expect(await page.state()).toBe('closed');
+
+    // With reconnect turned off, a dropped connection stays closed.
+    await page.page.click('.options summary');
+    await page.page.uncheck('#auto-reconnect');
+    await page.page.keyboard.press('Escape');
+    await page.connect();
+    proxy.dropAll();
+    expect(await page.waitForState('closed')).toBe('Closed: network: connection lost, 1006');
+    await page.page.waitForTimeout(1_000);
+    expect(proxy.open).toBe(0);
   });
 
   test('resume: the page reconnects with its token and last id, marks the replay, says when it is incomplete or refused', async () => {
@@ -192,6 +202,7 @@ describe.each(SIZES)('at %s size', (_name, size) => {
     // Resume turned off: the next reconnect is plain.
     await page.page.click('.options summary');
     await page.page.uncheck('#resume');
+    await page.page.click('h1'); // a click elsewhere closes the Options
     socket!.terminate();
     await page.waitForEntry('welcome', 'Connected as client-r-3');
     expect(urls[4]).toBe('/');

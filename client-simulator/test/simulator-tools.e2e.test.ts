@@ -93,6 +93,17 @@ describe.each(SIZES)('at %s size', (name, size) => {
     expect(await page.state()).toBe('open');
   });
 
+  test('at most 8 clients in one page: then "+ Client" is disabled until one is removed', async () => {
+    const page = await open();
+    const added = [];
+    for (let n = 2; n <= 8; n++) added.push(await page.addClient());
+    expect(new Set([...added.map((c) => c.id)]).size).toBe(7);
+    expect(await page.page.locator('.panel').count()).toBe(8);
+    expect(await page.page.locator('#add-client').isDisabled()).toBe(true);
+    await added[6]!.part('.remove').click();
+    expect(await page.page.locator('#add-client').isEnabled()).toBe(true);
+  });
+
   test('the raw JSON of any entry, by mouse or keyboard, copied exactly as it came', async () => {
     const page = await open();
     await page.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
