@@ -1,41 +1,13 @@
-import type { AllInOne } from '@cmf/all-in-one';
-import { TestClient } from '../../test/support/test-client.js';
-import { buildAndServe, Pages } from './support/simulator-env.js';
+import { simulatorSuite } from './support/simulator-env.js';
 import { inViewport, PHONE, SIZES, type SimulatorPage } from './support/simulator-page.js';
 
 /** The defects of issue 12, 1 to 6, each at 1280×800 and at 375×740. */
-const pages = new Pages();
-let server: AllInOne;
-let base: string;
-let wsUrl: string;
-const senders: TestClient[] = [];
-
-/** A client outside the browser, for traffic the page receives. */
-async function sender(): Promise<TestClient> {
-  const client = await TestClient.connect(wsUrl);
-  senders.push(client);
-  return client;
-}
-
-beforeAll(async () => {
-  await pages.launch();
-  server = await buildAndServe();
-  base = `http://127.0.0.1:${server.port}`;
-  wsUrl = `ws://127.0.0.1:${server.port}`;
-});
-
-afterEach(async () => {
-  await Promise.all(senders.splice(0).map((s) => s.close()));
-  expect(await pages.closeAll()).toEqual([]);
-});
-
-afterAll(async () => {
-  await pages.close();
-  await server?.close();
-});
+const suite = simulatorSuite();
+const { pages } = suite;
+const sender = suite.sender;
 
 describe.each(SIZES)('at %s size', (_name, size) => {
-  const open = (): Promise<SimulatorPage> => pages.open(`${base}/`, size);
+  const open = (): Promise<SimulatorPage> => pages.open(`${suite.base}/`, size);
 
   test('1. the log scrolls in its own box: after 300 messages the page does not scroll and the composer is on screen', async () => {
     const page = await open();
@@ -168,7 +140,7 @@ describe.each(SIZES)('at %s size', (_name, size) => {
     await page.part('.connect').click();
     expect(await error.isVisible()).toBe(true);
     expect(await page.statusText()).toBe('Closed: disconnected by you, 1000 Disconnect');
-    await page.page.fill('#server-url', wsUrl);
+    await page.page.fill('#server-url', suite.wsUrl);
     expect(await error.isHidden()).toBe(true);
     expect(await page.connect()).not.toBe(id);
   });

@@ -1,46 +1,22 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { AllInOne } from '@cmf/all-in-one';
-import { TestClient } from '../../test/support/test-client.js';
-import { buildAndServe, Pages, root } from './support/simulator-env.js';
+import { root, simulatorSuite } from './support/simulator-env.js';
 import { DESKTOP, PHONE, SIZES, type SimulatorPage } from './support/simulator-page.js';
 
 /** The tools of issue 12 a tester reaches for, each at 1280×800 and at 375×740. */
-const pages = new Pages();
-let server: AllInOne;
-let base: string;
-let wsUrl: string;
-const senders: TestClient[] = [];
+const suite = simulatorSuite();
+const { pages } = suite;
+const sender = suite.sender;
 /** What the 500-entry test measured, written to test-results/ for the report. */
 const figures: Record<string, unknown> = {};
 
-async function sender(): Promise<TestClient> {
-  const client = await TestClient.connect(wsUrl);
-  senders.push(client);
-  return client;
-}
-
-beforeAll(async () => {
-  await pages.launch();
-  server = await buildAndServe();
-  base = `http://127.0.0.1:${server.port}`;
-  wsUrl = `ws://127.0.0.1:${server.port}`;
-});
-
-afterEach(async () => {
-  await Promise.all(senders.splice(0).map((s) => s.close()));
-  expect(await pages.closeAll()).toEqual([]);
-});
-
-afterAll(async () => {
-  await pages.close();
-  await server?.close();
+afterAll(() => {
   mkdirSync(`${root}test-results`, { recursive: true });
   writeFileSync(`${root}test-results/simulator-figures.json`, `${JSON.stringify(figures, null, 2)}\n`);
 });
 
 describe.each(SIZES)('at %s size', (name, size) => {
-  const open = (url = `${base}/`): Promise<SimulatorPage> => pages.open(url, size);
+  const open = (url = `${suite.base}/`): Promise<SimulatorPage> => pages.open(url, size);
 
   test('several clients in one page: each its own socket, id and log; messages and kicks between them; removing one closes it', async () => {
     const page = await open();
@@ -106,7 +82,7 @@ describe.each(SIZES)('at %s size', (name, size) => {
 
   test('the raw JSON of any entry, by mouse or keyboard, copied exactly as it came', async () => {
     const page = await open();
-    await page.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    await page.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.base });
     await page.connect();
     await page.say('see my JSON');
     const entry = await page.waitForEntry('broadcast', 'see my JSON');
@@ -222,7 +198,7 @@ describe.each(SIZES)('at %s size', (name, size) => {
     });
     try {
       const { port } = burst.address() as { port: number };
-      const page = await open(`${base}/?url=${encodeURIComponent(`ws://127.0.0.1:${port}`)}`);
+      const page = await open(`${suite.base}/?url=${encodeURIComponent(`ws://127.0.0.1:${port}`)}`);
       await page.connect();
       const started = Date.now();
       for (let i = 1; i <= 600; i++) {

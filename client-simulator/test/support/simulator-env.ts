@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { startAllInOne, type AllInOne } from '@cmf/all-in-one';
 import { createLogger, loadConfig } from '@cmf/shared';
+import { TestClient } from '../../../test/support/test-client.js';
 import { launchChromium } from './chromium.js';
 import { DESKTOP, SimulatorPage, type Viewport } from './simulator-page.js';
 
@@ -51,4 +52,39 @@ export class Pages {
 export async function connectAll(...pages: SimulatorPage[]): Promise<void> {
   for (const page of pages) await page.connect();
   for (const page of pages) await page.waitForClients(...pages.map((p) => p.id));
+}
+
+/**
+ * The usual test file: Chromium, the built page on an all-in-one server, and clients outside the
+ * browser (`sender()`) for traffic the pages receive, all closed after each test or at the end.
+ */
+export function simulatorSuite() {
+  const pages = new Pages();
+  const senders: TestClient[] = [];
+  const suite = {
+    pages,
+    server: undefined as unknown as AllInOne,
+    base: '',
+    wsUrl: '',
+    async sender(): Promise<TestClient> {
+      const client = await TestClient.connect(suite.wsUrl);
+      senders.push(client);
+      return client;
+    },
+  };
+  beforeAll(async () => {
+    await pages.launch();
+    suite.server = await buildAndServe();
+    suite.base = `http://127.0.0.1:${suite.server.port}`;
+    suite.wsUrl = `ws://127.0.0.1:${suite.server.port}`;
+  });
+  afterEach(async () => {
+    await Promise.all(senders.splice(0).map((s) => s.close()));
+    expect(await pages.closeAll()).toEqual([]);
+  });
+  afterAll(async () => {
+    await pages.close();
+    await suite.server?.close();
+  });
+  return suite;
 }
