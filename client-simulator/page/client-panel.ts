@@ -241,7 +241,9 @@ export class ClientPanel {
     const { connect, disconnect, reconnectNow } = this.buttons;
     connect.disabled = state.phase !== 'idle' && state.phase !== 'closed';
     disconnect.disabled = !connect.disabled;
+    // While waiting, "Reconnect now" takes Connect's place.
     reconnectNow.hidden = state.phase !== 'waiting';
+    connect.hidden = !reconnectNow.hidden;
     if (state.phase === 'connecting' && state.attempt > 0) this.note('system', `Reconnecting to ${state.url} (attempt ${state.attempt})`);
     if (state.phase === 'waiting') {
       this.showWaiting(state);

@@ -176,10 +176,11 @@ export class ClientSession {
     const { frame } = parsed;
     const tracked = trackFrame(this.resumeState, frame, this.clock.now());
     this.resumeState = tracked.state;
-    if (tracked.note) this.events.resume(tracked.note);
     if (frame.type === 'welcome') this.setState({ phase: 'open', clientId: frame.clientId, resumable: tracked.state.token !== undefined });
     if (frame.type === 'kicked') this.kickedMessage = frame.message;
     this.events.frame(frame, data, tracked.replayed);
+    // What the frame means for the resume, after the frame itself.
+    if (tracked.note) this.events.resume(tracked.note);
   }
 
   private ended(code: number, reasonText: string): void {

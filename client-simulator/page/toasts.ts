@@ -10,6 +10,9 @@ const MAX_TOASTS = 3;
  * newest. On a narrow screen the stylesheet shows only the newest, on one line.
  */
 export class Toasts {
+  /** Each shown toast's expiry, cleared when it goes earlier: a burst leaves no timers behind. */
+  private readonly timers = new Map<Element, number>();
+
   constructor(private readonly container: HTMLElement) {}
 
   show(kind: EntryKind, title: string, text: string): void {
@@ -20,21 +23,23 @@ export class Toasts {
     const close = el('button', 'toast__close', '×');
     close.type = 'button';
     close.setAttribute('aria-label', `Dismiss: ${title}`);
-    close.addEventListener('click', () => toast.remove());
+    close.addEventListener('click', () => this.remove(toast));
     toast.append(body, close);
     this.container.append(toast);
-    while (this.container.childElementCount > MAX_TOASTS) this.container.firstElementChild?.remove();
-    setTimeout(() => toast.remove(), kind === 'kicked' || kind === 'error' ? 2 * VISIBLE_MS : VISIBLE_MS);
+    this.timers.set(toast, window.setTimeout(() => this.remove(toast), kind === 'kicked' || kind === 'error' ? 2 * VISIBLE_MS : VISIBLE_MS));
+    while (this.container.childElementCount > MAX_TOASTS) this.remove(this.container.firstElementChild!);
   }
 
   /** Closes the newest toast; false when there was none. */
   dismissNewest(): boolean {
     const newest = this.container.lastElementChild;
-    newest?.remove();
+    if (newest) this.remove(newest);
     return newest !== null;
   }
 
-  clear(): void {
-    this.container.replaceChildren();
+  private remove(toast: Element): void {
+    window.clearTimeout(this.timers.get(toast));
+    this.timers.delete(toast);
+    toast.remove();
   }
 }

@@ -109,12 +109,12 @@ test('connect, welcome, then a dropped connection reconnects after the backoff a
   last().frame({ type: 'welcome', clientId: 'client-a-1', resumeToken: 'T2', resumed: true, complete: true });
   last().frame({ type: 'kafka', from: 'client-b-1', message: 'missed', timestamp: clock.time - 100, id: '4-0-8' });
   expect(log).toEqual([
-    'resume: fresh',
     'welcome',
+    'resume: fresh',
     'kafka',
     'closed: network: connection lost, reconnecting',
-    'resume: resumed',
     'welcome',
+    'resume: resumed',
     'kafka (replayed)',
   ]);
 });
@@ -203,6 +203,6 @@ test('bad frames are reported and the session carries on', () => {
   last().frame({ type: 'welcome', clientId: 'client-a-1' });
   last().frame({ type: 'mystery' });
   last().frame({ type: 'kafka', from: 'x', message: 'still fine', timestamp: 1, id: '1' });
-  expect(log).toEqual(['resume: fresh', 'welcome', 'invalid: type: unknown frame type "mystery"', 'kafka']);
+  expect(log).toEqual(['welcome', 'resume: fresh', 'invalid: type: unknown frame type "mystery"', 'kafka']);
   expect(session.ready).toBe(true);
 });

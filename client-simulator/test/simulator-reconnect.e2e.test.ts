@@ -4,7 +4,7 @@ import { startAllInOne, type AllInOne } from '@cmf/all-in-one';
 import { createLogger, loadConfig } from '@cmf/shared';
 import { TestClient } from '../../test/support/test-client.js';
 import { buildAndServe, Pages } from './support/simulator-env.js';
-import { SIZES, type SimulatorPage } from './support/simulator-page.js';
+import { inViewport, SIZES, type SimulatorPage } from './support/simulator-page.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 /**
@@ -66,8 +66,10 @@ describe.each(SIZES)('at %s size', (_name, size) => {
     expect(lost).toMatchObject({ attempt: 1, reason: 'server shutdown, 1001 Server shutting down' });
     expect(lost.seconds).toBeLessThanOrEqual(1);
     expect(await page.part('.reconnect-now').isVisible()).toBe(true);
-    expect(await page.part('.connect').isDisabled()).toBe(true);
+    expect(await page.part('.connect').isHidden()).toBe(true);
     expect(await page.part('.disconnect').isEnabled()).toBe(true);
+    expect(await page.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(size.width);
+    expect(await inViewport(page.part('.disconnect'), size)).toBe(true);
     expect(await page.tab().getAttribute('data-state')).toBe('waiting');
     // Down: each retry fails and the next wait is longer.
     await page.part('.status__text').filter({ hasText: '(attempt 3):' }).waitFor({ state: 'attached' });
@@ -191,6 +193,8 @@ describe.each(SIZES)('at %s size', (_name, size) => {
 
     socket!.terminate();
     await page.waitForEntry('error', 'Part of what was sent while disconnected is no longer kept by the server (complete: false): those messages are lost.');
+    // Newest first: the warning, then the resumed welcome it is about.
+    expect((await page.entries().nth(1).locator('.entry__text').textContent())).toBe('Resumed as client-r-1: only part of what was missed follows');
     expect(urls[2]).toBe(`/?resume=${encodeURIComponent('T 2/+').replace(/%20/g, '+')}&last=3-0-4`);
 
     socket!.terminate();
