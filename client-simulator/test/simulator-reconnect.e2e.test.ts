@@ -211,4 +211,34 @@ describe.each(SIZES)('at %s size', (_name, size) => {
     await page.waitForEntry('welcome', 'Connected as client-r-3');
     expect(urls[4]).toBe('/');
   });
+
+  test('resuming against our server, which does not resume yet: it ignores the parameters and the page carries on as a new client', async () => {
+    const script = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => script.once('listening', resolve));
+    cleanup.push(async () => {
+      for (const ws of script.clients) ws.terminate();
+      await new Promise((resolve) => script.close(resolve));
+    });
+    script.on('connection', (ws: WebSocket) => {
+      ws.send(JSON.stringify({ type: 'welcome', clientId: 'client-r-1', resumeToken: 'T1' }));
+      ws.send(JSON.stringify({ type: 'client-list', clients: ['client-r-1'] }));
+      ws.send(JSON.stringify({ type: 'kafka', from: 'client-r-9', message: 'with an id', timestamp: Date.now(), id: '7-0-1' }));
+    });
+    const page = await open(`ws://127.0.0.1:${(script.address() as { port: number }).port}`);
+    await page.connect();
+    await page.waitForEntry('broadcast', 'with an id');
+    // The next connection goes to the all-in-one server, with the token and the last id.
+    await page.page.fill('#server-url', `ws://127.0.0.1:${server.port}`);
+    for (const ws of script.clients) ws.terminate();
+    await page.waitForClientGone('client-r-1');
+    const fresh = await page.waitForSelf();
+    expect(fresh).toMatch(new RegExp(`^client-${server.gateway.id}-`));
+    await page.waitForEntry('system', `Reconnecting to ws://127.0.0.1:${server.port}/?resume=T1&last=7-0-1 (attempt 1)`);
+    await page.waitForEntry(
+      'system',
+      `The server did not resume the session (it does not support resume, or did not accept the token): this is a new client, ${fresh}, and what was sent while away is not replayed.`,
+    );
+    await page.say('works as a fresh connection');
+    await page.waitForEntry('broadcast', 'works as a fresh connection');
+  });
 });
