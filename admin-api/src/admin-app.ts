@@ -10,6 +10,7 @@ import type { Route } from './http/route.js';
 import { securityHeaders } from './http/security-headers.js';
 import { openApiDocument, openApiRoute, type OpenApiDocument } from './openapi.js';
 import { routes } from './routes/index.js';
+import { cors } from './cors.js';
 
 /** What the app needs; without `metrics` it keeps metrics of its own, without `probes` it answers as the admin API. */
 export type AdminAppDeps = Omit<AdminDeps, 'metrics' | 'probes'> & Partial<Pick<AdminDeps, 'metrics' | 'probes'>>;
@@ -59,6 +60,8 @@ export function createAdminApp(input: AdminAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders, countProblems(deps));
+  // Before the routes: a preflight is answered here, not by the OPTIONS answer of answerOtherMethods.
+  app.use(cors(deps.config.ADMIN_CORS_ORIGINS));
   const gate = accessGate(mode, config);
   for (const route of all) mountRoute(app, route, deps, gate);
   answerOtherMethods(app, all);

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import express from 'express';
@@ -11,6 +12,7 @@ import {
   listen,
   Metrics,
   PresenceView,
+  simulatorPageHeaders,
   topicSpecs,
   type Bus,
   type Config,
@@ -52,8 +54,9 @@ export async function startAllInOne(config: Config, logger: Logger): Promise<All
   app.disable('x-powered-by');
   const page = clientSimulatorPage();
   if (page) {
-    app.get(['/', '/client-simulator.html'], (_req, res) => {
-      res.set('Cache-Control', 'no-cache').sendFile(page);
+    // Read at each request, so a rebuilt page and its CSP hashes are served together.
+    app.get(['/', '/client-simulator.html'], (_req, res, next) => {
+      readFile(page, 'utf8').then((html) => res.set(simulatorPageHeaders(html)).send(html), next);
     });
   } else {
     logger.warn('client simulator page not built: run `npm run build` to serve it at /');

@@ -5,6 +5,19 @@ const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const name = z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only').max(200);
+/** An exact web origin, as browsers send it in `Origin`: scheme, host and port, nothing else. */
+const isOrigin = (value: string): boolean => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+};
+const origins = z
+  .string()
+  .transform((list) => list.split(',').map((o) => o.trim()).filter(Boolean))
+  .pipe(z.array(z.string().refine(isOrigin, 'an exact origin such as https://simulator.example.com (lowercase, no path or trailing slash)')));
 
 /**
  * Every environment variable CMF reads, with its default. The README's configuration table and
@@ -85,6 +98,8 @@ export const ConfigSchema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(5_000),
   /** Time a client has to send a request body once its headers are in; then 408 (slow-body attacks). */
   HTTP_BODY_TIMEOUT_MS: positiveInt.default(5_000),
+  /** Browser origins (comma list) allowed to call the admin API cross-origin, e.g. the standalone simulator's; unset: no CORS headers. */
+  ADMIN_CORS_ORIGINS: origins.optional(),
   /** How long a stopping process waits for sockets and the producer. */
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -92,6 +107,8 @@ export const ConfigSchema = z.object({
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /** The gateway URL (ws:// or wss://) the standalone simulator page points at; unset: the host that served the page. */
   SIMULATOR_GATEWAY_URL: z.string().regex(/^wss?:\/\/\S+$/, 'a ws:// or wss:// URL').optional(),
+  /** The admin API URL (http:// or https://) the standalone simulator page's admin view calls; unset: the host that served the page. */
+  SIMULATOR_ADMIN_URL: z.string().regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL').optional(),
   /** Set by Kubernetes in every pod: the admin API's GET /cluster reads the cluster only when it is present. */
   KUBERNETES_SERVICE_HOST: z.string().optional(),
   /** Namespace GET /cluster looks in; default: the pod's own (its service account's namespace). */

@@ -46,3 +46,4 @@ export {
 } from './probes.js';
 export { sendJson, sendNotFound } from './send-json.js';
 export { unreachable } from './unreachable.js';
+export { simulatorPageHeaders } from './simulator-page-headers.js';

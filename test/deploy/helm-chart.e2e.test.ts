@@ -273,6 +273,21 @@ describe('Helm chart charts/cmf', () => {
     const sim = deploymentOf(objects, 'client-simulator').spec.template.spec.containers[0]!;
     expect(sim.env?.find((e) => e.name === 'SIMULATOR_GATEWAY_URL')?.value).toBe(`ws://${gatewayHost}`);
     expect(ingresses.map(component).sort()).toEqual(['client-simulator', 'gateway']);
+    // The simulator's admin view may call the admin API from the simulator's own origin.
+    const simulatorHost = ingresses.find((i) => component(i) === 'client-simulator')!.spec.rules[0]!.host;
+    const admin = deploymentOf(objects, 'admin-api').spec.template.spec.containers[0]!;
+    expect(admin.env?.find((e) => e.name === 'ADMIN_CORS_ORIGINS')?.value).toBe(`http://${simulatorHost}`);
+    expect(sim.env?.find((e) => e.name === 'SIMULATOR_ADMIN_URL')?.value).toBe('http://localhost:8089');
+  });
+
+  test('admin CORS: none by default; adminApi.corsOrigins becomes ADMIN_CORS_ORIGINS; only exact origins pass the schema', () => {
+    const env = (objects: K8sObject[], name: string): string | undefined =>
+      deploymentOf(objects, 'admin-api').spec.template.spec.containers[0]!.env?.find((e) => e.name === name)?.value;
+    expect(env(renderChart(), 'ADMIN_CORS_ORIGINS')).toBeUndefined();
+    const set = renderChart([], ['adminApi.corsOrigins={https://sim.example.com,http://localhost:8080}']);
+    expect(env(set, 'ADMIN_CORS_ORIGINS')).toBe('https://sim.example.com,http://localhost:8080');
+    expect(() => renderChart([], ['adminApi.corsOrigins={https://sim.example.com/path}'])).toThrow(/corsOrigins/);
+    expect(() => renderChart([], ['config.ADMIN_CORS_ORIGINS=https://x.example.com'])).toThrow(/ADMIN_CORS_ORIGINS/);
   });
 
   test('prod: SASL/TLS for the workers and for KEDA through a TriggerAuthentication, WebSocket timeouts on the Ingress, HPA on connections', () => {

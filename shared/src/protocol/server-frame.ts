@@ -10,7 +10,7 @@ export const ClientListFrameSchema = z.object({
   type: z.literal('client-list'),
   clients: z.array(z.string()),
   /** Clients connected in all, when `clients` holds only the oldest of them (`truncated`). */
-  total: z.number().int().nonnegative().optional(),
+  total: z.number().optional(),
   truncated: z.boolean().optional(),
 });
 
