@@ -1,13 +1,4 @@
-import {
-  CloseCodes,
-  decodeRecord,
-  unreachable,
-  WsOutRecordSchema,
-  type Batch,
-  type Logger,
-  type Target,
-  type WsOutRecord,
-} from '@cmf/shared';
+import { CloseCodes, decodeCommand, unreachable, type Batch, type Logger, type ReceivedCommand, type Target } from '@cmf/shared';
 import type { Connection } from './connection.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import { DeliveryPlan } from './delivery-plan.js';
@@ -42,24 +33,24 @@ export function createCommandExecutor({ gatewayId, registry, counters, log, maxB
     }
   };
 
-  const plan = (p: DeliveryPlan, expired: Connection[], command: WsOutRecord): void => {
-    switch (command.kind) {
+  const plan = (p: DeliveryPlan, expired: Connection[], { envelope, frame }: ReceivedCommand): void => {
+    switch (envelope.kind) {
       case 'gateway-expired':
-        if (command.gateway === gatewayId) expired.push(...registry.all());
+        if (envelope.gateway === gatewayId) expired.push(...registry.all());
         return;
       case 'deliver': {
-        const framed = textFrame(Buffer.from(command.frame));
-        if (command.target.type === 'all') p.toAll(framed, command.target, excepted(command.target));
-        else for (const conn of registry.targets(command.target)) p.toOne(conn, framed);
+        const framed = textFrame(frame!);
+        if (envelope.target.type === 'all') p.toAll(framed, envelope.target, excepted(envelope.target));
+        else for (const conn of registry.targets(envelope.target)) p.toOne(conn, framed);
         return;
       }
       case 'kick': {
-        const framed = textFrame(Buffer.from(command.frame));
-        for (const conn of registry.targets(command.target)) p.kick(conn, framed);
+        const framed = textFrame(frame!);
+        for (const conn of registry.targets(envelope.target)) p.kick(conn, framed);
         return;
       }
       default:
-        unreachable(command);
+        unreachable(envelope);
     }
   };
 
@@ -81,14 +72,14 @@ export function createCommandExecutor({ gatewayId, registry, counters, log, maxB
     const p = new DeliveryPlan();
     const expired: Connection[] = [];
     for (const r of batch.records) {
-      let command: WsOutRecord;
+      let command: ReceivedCommand;
       try {
-        command = decodeRecord(WsOutRecordSchema, r.value ?? '');
+        command = decodeCommand(r.value ?? Buffer.alloc(0));
       } catch (err) {
         log.warn('skipping a record that is not a ws-out command', { partition: batch.partition, offset: r.offset, err });
         continue;
       }
-      if (seen.add(command.id)) plan(p, expired, command);
+      if (seen.add(command.envelope.id)) plan(p, expired, command);
     }
     write(p);
     for (const conn of p.kicked()) {

@@ -4,7 +4,7 @@ import {
   CmfError,
   createLogger,
   decodeRecord,
-  encodeRecord,
+  encodeCommand,
   listen,
   loadConfig,
   MemoryBus,
@@ -76,7 +76,7 @@ async function setup(env: Record<string, string> = {}): Promise<Harness> {
     wsIn,
     inRecords: () => wsIn.received.map((r) => decodeRecord(WsInRecordSchema, r.value ?? '')),
     command: async (command) => {
-      await bus.publish(config.topics.out, [{ key: 'k', value: encodeRecord(command) }]);
+      await bus.publish(config.topics.out, [{ key: 'k', value: encodeCommand(command) }]);
     },
     close,
   };
@@ -216,7 +216,7 @@ describe('gateway delivery', () => {
       { kind: 'deliver', id: '5', target: { type: 'all' }, frame: kafka('5') },
       { kind: 'deliver', id: '6', target: { type: 'clients', ids: [c!.id, a!.id] }, frame: direct('6') },
     ];
-    await h.bus.publish(h.config.topics.out, commands.map((cmd) => ({ key: 'k', value: encodeRecord(cmd) })));
+    await h.bus.publish(h.config.topics.out, commands.map((cmd) => ({ key: 'k', value: encodeCommand(cmd) })));
     expect((await c!.closed).code).toBe(4000);
     await Promise.all([a!, b!].map((x) => x.until((f) => f.some((y) => y.message === '5'))));
     await a!.next('direct', (f) => f.message === '6');

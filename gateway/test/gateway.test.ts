@@ -4,7 +4,7 @@ import { createGateway, createGatewayServer, type Gateway } from '@cmf/gateway';
 import {
   createLogger,
   decodeRecord,
-  encodeRecord,
+  encodeCommand,
   listen,
   loadConfig,
   MemoryBus,
@@ -59,7 +59,7 @@ async function setup(env: Record<string, string> = {}): Promise<Harness> {
     wsIn,
     inRecords: () => wsIn.received.map((r) => decodeRecord(WsInRecordSchema, r.value ?? '')),
     command: async (command) => {
-      await bus.publish(config.topics.out, [{ key: 'k', value: encodeRecord(command) }]);
+      await bus.publish(config.topics.out, [{ key: 'k', value: encodeCommand(command) }]);
     },
   };
 }
@@ -118,10 +118,10 @@ describe('gateway', () => {
     open.push(a!, b!);
     const kicked = { type: 'kicked', message: 'All clients disconnected.' };
     await h.bus.publish(h.config.topics.out, [
-      { key: 'k', value: encodeRecord({ kind: 'kick', id: 'k1', target: { type: 'all', except: [a!.id] }, frame: frameOf(kicked) }) },
+      { key: 'k', value: encodeCommand({ kind: 'kick', id: 'k1', target: { type: 'all', except: [a!.id] }, frame: frameOf(kicked) }) },
       {
         key: 'k',
-        value: encodeRecord({ kind: 'deliver', id: 'd1', target: { type: 'all' }, frame: frameOf({ type: 'kafka', from: 'x', message: 'after', timestamp: 1, id: 'd1' }) }),
+        value: encodeCommand({ kind: 'deliver', id: 'd1', target: { type: 'all' }, frame: frameOf({ type: 'kafka', from: 'x', message: 'after', timestamp: 1, id: 'd1' }) }),
       },
     ]);
     expect((await b!.closed).code).toBe(4000);

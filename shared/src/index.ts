@@ -26,6 +26,7 @@ export * from './protocol/server-frame.js';
 export * from './protocol/records.js';
 export { CloseCodes, type CloseCode } from './protocol/close-codes.js';
 export { decodeRecord, encodeRecord } from './protocol/codec.js';
+export { commandOf, decodeCommand, encodeCommand, type ReceivedCommand } from './protocol/command-codec.js';
 export { parseClientFrame, refOf, type FrameProblem, type ParsedClientFrame } from './protocol/parse-client-frame.js';
 export { topicSpecs } from './topic-specs.js';
 export { runService, requireKafka, type Service } from './run-service.js';

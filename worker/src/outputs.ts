@@ -1,4 +1,5 @@
 import {
+  encodeCommand,
   encodeRecord,
   PRESENCE_KEY,
   type OutgoingRecord,
@@ -38,7 +39,7 @@ export class Outputs {
   command(key: string, command: WsOutRecord): void {
     if (command.kind === 'deliver') this.deliveries += 1;
     if (command.kind === 'kick') this.kicks += 1;
-    this.out.push({ key, value: encodeRecord(command) });
+    this.out.push({ key, value: encodeCommand(command) });
   }
 
   countError(code: string): void {

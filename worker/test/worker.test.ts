@@ -1,5 +1,7 @@
 import {
   CmfError,
+  commandOf,
+  decodeCommand,
   createLogger,
   decodeRecord,
   encodeRecord,
@@ -9,7 +11,6 @@ import {
   PresenceRecordSchema,
   ServerFrameSchema,
   topicSpecs,
-  WsOutRecordSchema,
   wsInKey,
   type Config,
   type OutgoingRecord,
@@ -64,7 +65,7 @@ interface Command {
 }
 
 const toCommand = (key: string | null, value: string | null): Command => {
-  const record = decodeRecord(WsOutRecordSchema, value ?? '');
+  const record = commandOf(decodeCommand(Buffer.from(value ?? '')));
   if (record.kind === 'gateway-expired') return { key, ...record };
   return { key, ...record, frame: ServerFrameSchema.parse(JSON.parse(record.frame)) };
 };

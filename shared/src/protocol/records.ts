@@ -164,11 +164,19 @@ export const WsOutRecordSchema = z.discriminatedUnion('kind', [
   GatewayExpiredCommandSchema,
 ]);
 
+/** A command without its frame: what a gateway parses (command-codec.ts carries the frame beside it). */
+export const WsOutEnvelopeSchema = z.discriminatedUnion('kind', [
+  DeliverCommandSchema.omit({ frame: true }),
+  KickCommandSchema.omit({ frame: true }),
+  GatewayExpiredCommandSchema,
+]);
+
 export type Target = z.infer<typeof TargetSchema>;
 export type DeliverCommand = z.infer<typeof DeliverCommandSchema>;
 export type KickCommand = z.infer<typeof KickCommandSchema>;
 export type GatewayExpiredCommand = z.infer<typeof GatewayExpiredCommandSchema>;
 export type WsOutRecord = z.infer<typeof WsOutRecordSchema>;
+export type WsOutEnvelope = z.infer<typeof WsOutEnvelopeSchema>;
 
 // ---- ws-presence: compacted; key `client:<id>` or `gateway:<id>`, a tombstone (null) removes ----
 

@@ -1,4 +1,7 @@
 import {
+  commandOf,
+  decodeCommand,
+  encodeCommand,
   AdminRecordSchema,
   CmfError,
   clientPresenceKey,
@@ -112,6 +115,17 @@ describe('wsInKey', () => {
 describe('ws-out records', () => {
   test.each(validWsOut.map((r) => [r.kind, r]))('a valid %s command round-trips', (_kind, record) => {
     expect(decodeRecord(WsOutRecordSchema, encodeRecord(record))).toEqual(record);
+    expect(commandOf(decodeCommand(encodeCommand(record)))).toEqual(record);
+  });
+
+  test('on the wire a frame follows its envelope as it is, neither escaped nor parsed by a gateway', () => {
+    const frame = '{"type":"kafka","from":"a","message":"line one\\nline \\"two\\"","timestamp":1,"id":"x"}';
+    const wire = encodeCommand({ kind: 'deliver', id: 'x', target: { type: 'all' }, frame });
+    expect(wire.toString()).toBe(`{"kind":"deliver","id":"x","target":{"type":"all"}}\n${frame}`);
+    const received = decodeCommand(wire);
+    expect(received.frame!.toString()).toBe(frame);
+    expect(() => decodeCommand(Buffer.from('{"kind":"deliver","id":"x","target":{"type":"all"}}'))).toThrow(/carries a frame/);
+    expect(() => decodeCommand(Buffer.from('{"kind":"deliver","target":{"type":"all"}}\n{}'))).toThrow(/field id:/);
   });
 
   test.each([
