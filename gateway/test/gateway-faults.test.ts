@@ -131,6 +131,15 @@ describe('gateway when the bus fails', () => {
     expect(client.of('error').filter((f) => f.ref === 'y')).toHaveLength(0);
   });
 
+  test('a connection whose connect cannot be announced (the outage is not known yet) gets welcome, then closes with 1013', async () => {
+    const h = await setup();
+    h.bus.mode = 'down';
+    const client = await TestClient.connect(h.url);
+    expect(await client.closed).toEqual({ code: 1013, reason: 'Message bus unavailable' });
+    // Now the outage is known: the next upgrade is refused before any socket exists.
+    expect(await statusOf(h.url)).toBe(503);
+  });
+
   test('an acknowledgement stamped after the deadline means the worker drops the frame: the client is told bus-unavailable', async () => {
     const h = await setup();
     const client = await TestClient.connect(h.url);
