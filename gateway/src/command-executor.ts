@@ -23,24 +23,38 @@ const SEEN_CAPACITY = 100_000;
  * holds for a socket go out in one write (delivery-plan.ts), and nothing goes to a socket after
  * its kicked frame.
  */
-export function createCommandExecutor({ gatewayId, registry, counters, log, maxBufferedBytes }: CommandExecutorDeps) {
-  const seen = new RecentIds(SEEN_CAPACITY);
+export class CommandExecutor {
+  private readonly seen = new RecentIds(SEEN_CAPACITY);
 
-  const excepted = function* (target: Extract<Target, { type: 'all' }>): Generator<Connection> {
-    for (const id of target.except ?? []) {
-      const conn = registry.get(id);
-      if (conn) yield conn;
+  constructor(private readonly deps: CommandExecutorDeps) {}
+
+  /** The bus's batch handler. */
+  readonly onBatch = async (batch: Batch): Promise<void> => {
+    const p = new DeliveryPlan();
+    const expired: Connection[] = [];
+    for (const r of batch.records) {
+      let command: ReceivedCommand;
+      try {
+        command = decodeCommand(r.value ?? Buffer.alloc(0));
+      } catch (err) {
+        this.deps.log.warn('skipping a record that is not a ws-out command', { partition: batch.partition, offset: r.offset, err });
+        continue;
+      }
+      if (this.seen.add(command.envelope.id)) this.plan(p, expired, command);
     }
+    this.write(p);
+    this.close(p, expired);
   };
 
-  const plan = (p: DeliveryPlan, expired: Connection[], { envelope, frame }: ReceivedCommand): void => {
+  private plan(p: DeliveryPlan, expired: Connection[], { envelope, frame }: ReceivedCommand): void {
+    const { registry } = this.deps;
     switch (envelope.kind) {
       case 'gateway-expired':
-        if (envelope.gateway === gatewayId) expired.push(...registry.all());
+        if (envelope.gateway === this.deps.gatewayId) expired.push(...registry.all());
         return;
       case 'deliver': {
         const framed = textFrame(frame!);
-        if (envelope.target.type === 'all') p.toAll(framed, envelope.target, excepted(envelope.target));
+        if (envelope.target.type === 'all') p.toAll(framed, envelope.target, this.excepted(envelope.target));
         else for (const conn of registry.targets(envelope.target)) p.toOne(conn, framed);
         return;
       }
@@ -52,9 +66,17 @@ export function createCommandExecutor({ gatewayId, registry, counters, log, maxB
       default:
         unreachable(envelope);
     }
-  };
+  }
 
-  const write = (p: DeliveryPlan): void => {
+  private *excepted(target: Extract<Target, { type: 'all' }>): Generator<Connection> {
+    for (const id of target.except ?? []) {
+      const conn = this.deps.registry.get(id);
+      if (conn) yield conn;
+    }
+  }
+
+  private write(p: DeliveryPlan): void {
+    const { registry, counters, maxBufferedBytes } = this.deps;
     const bytesFor = p.writer();
     const visit = (conn: Connection): void => {
       if (conn.closing) return;
@@ -66,25 +88,12 @@ export function createCommandExecutor({ gatewayId, registry, counters, log, maxB
     };
     if (p.reachesEveryone) for (const conn of registry.all()) visit(conn);
     else for (const conn of p.personalConnections()) visit(conn);
-  };
+  }
 
-  return async (batch: Batch): Promise<void> => {
-    const p = new DeliveryPlan();
-    const expired: Connection[] = [];
-    for (const r of batch.records) {
-      let command: ReceivedCommand;
-      try {
-        command = decodeCommand(r.value ?? Buffer.alloc(0));
-      } catch (err) {
-        log.warn('skipping a record that is not a ws-out command', { partition: batch.partition, offset: r.offset, err });
-        continue;
-      }
-      if (seen.add(command.envelope.id)) plan(p, expired, command);
-    }
-    write(p);
+  private close(p: DeliveryPlan, expired: Connection[]): void {
     for (const conn of p.kicked()) {
       if (conn.closing) continue;
-      counters.kicks += 1;
+      this.deps.counters.kicks += 1;
       conn.close(CloseCodes.kicked, 'Kicked');
     }
     for (const conn of expired) {
@@ -92,5 +101,5 @@ export function createCommandExecutor({ gatewayId, registry, counters, log, maxB
       conn.announced = true;
       conn.close(CloseCodes.serviceRestart, 'Gateway expired');
     }
-  };
+  }
 }

@@ -13,13 +13,14 @@ import {
   type PresenceMode,
   type Probes,
 } from '@cmf/shared';
-import { announceDisconnect, openSession } from './client-session.js';
-import { createCommandExecutor } from './command-executor.js';
+import { openSession, type SessionDeps } from './client-session.js';
+import { CommandExecutor } from './command-executor.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { gatewayMetrics } from './gateway-metrics.js';
 import { startLiveness } from './liveness.js';
 import { Relay } from './relay.js';
-import { admit, refuseUpgrade, type UpgradeRule } from './upgrade-policy.js';
+import { closeAllConnections } from './shutdown.js';
+import { admit, refuseUpgrade, whileOpen, type UpgradeRule } from './upgrade-policy.js';
 
 export interface GatewayDeps {
   bus: Bus;
@@ -51,6 +52,34 @@ function presenceModeOf(req: IncomingMessage): PresenceMode | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
+/** ws, told explicitly what it must refuse: compression off, one size limit for a message and its fragments. */
+function webSocketServer(maxPayload: number): WebSocketServer {
+  return new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload,
+    // A message's fragments count against maxPayload as a whole; this caps their number too.
+    maxFragments: 1024,
+  });
+}
+
+/** An upgrade becomes a socket only once it passes the rules; its `?presence=` is read first. */
+function upgradeHandler(wss: WebSocketServer, rules: readonly UpgradeRule[], session: SessionDeps): Gateway['handleUpgrade'] {
+  return (req, socket, head) => {
+    socket.on('error', (err) => session.log.debug('upgrade socket error', { err }));
+    const presence = presenceModeOf(req);
+    if (!presence) {
+      refuseUpgrade(socket, 400, 'presence must be full, delta or none');
+      return;
+    }
+    void admit(rules, req).then((admission) => {
+      if (!admission.ok) refuseUpgrade(socket, admission.status, admission.reason);
+      else wss.handleUpgrade(req, socket, head, (ws) => openSession(ws, socket, presence, session));
+    });
+  };
+}
+
 /**
  * Terminates WebSockets and nothing else: ids, limits, heartbeats, relaying to ws-in, and
  * executing ws-out commands. It never looks inside a client's frame.
@@ -64,32 +93,22 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
   const maxBufferedBytes = config.MAX_BUFFERED_BYTES;
   let accepting = false;
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    clientTracking: false,
-    perMessageDeflate: false,
-    maxPayload: config.MAX_PAYLOAD_BYTES,
-    // A message's fragments count against maxPayload as a whole; this caps their number too.
-    maxFragments: 1024,
-  });
-  const onBatch = createCommandExecutor({ gatewayId: id, registry, counters, log, maxBufferedBytes });
+  const wss = webSocketServer(config.MAX_PAYLOAD_BYTES);
+  const { onBatch } = new CommandExecutor({ gatewayId: id, registry, counters, log, maxBufferedBytes });
   const subscription = await bus.subscribe({ topic: config.topics.out, label: `${config.GATEWAY_GROUP_PREFIX}-${id}`, onBatch });
   const uncount = counters.countConnections(() => registry.size);
-  const liveness = startLiveness({
-    registry,
-    relay,
-    log,
-    heartbeatMs: config.GATEWAY_HEARTBEAT_MS,
-    pingMs: config.PING_INTERVAL_MS,
-    timeoutMs: config.GATEWAY_TIMEOUT_MS,
-    onFrozen: () => {
-      for (const conn of registry.all()) conn.close(CloseCodes.serviceRestart, 'Gateway was frozen');
-    },
-  });
-  const session = { registry, relay, counters, metrics, log, maxBufferedBytes, frozen: liveness.frozen };
-  const accepted: UpgradeRule = () => (accepting ? { ok: true } : { ok: false, status: 503, reason: 'The gateway is not accepting connections' });
-  // While the bus is known to be down a connect could not be announced: refuse it now, not after a welcome.
-  const busUp: UpgradeRule = () => (relay.available ? { ok: true } : { ok: false, status: 503, reason: 'The message bus is unavailable' });
+  const { GATEWAY_HEARTBEAT_MS: heartbeatMs, PING_INTERVAL_MS: pingMs, GATEWAY_TIMEOUT_MS: timeoutMs } = config;
+  const onFrozen = (): void => {
+    for (const conn of registry.all()) conn.close(CloseCodes.serviceRestart, 'Gateway was frozen');
+  };
+  const liveness = startLiveness({ registry, relay, log, heartbeatMs, pingMs, timeoutMs, onFrozen });
+  const session: SessionDeps = { registry, relay, counters, metrics, log, maxBufferedBytes, frozen: liveness.frozen };
+  const upgradeRules = [
+    whileOpen(() => accepting, 'The gateway is not accepting connections'),
+    // While the bus is known to be down a connect could not be announced: refuse it now, not after a welcome.
+    whileOpen(() => relay.available, 'The message bus is unavailable'),
+    ...rules,
+  ];
   accepting = true;
   log.info('gateway started', { gateway: id });
 
@@ -102,34 +121,16 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
       return accepting;
     },
     probes: createProbes({ bus, config, component: 'gateway', gateway: id, clients: () => registry.size, serving: () => accepting }),
-    handleUpgrade(req, socket, head) {
-      socket.on('error', (err) => log.debug('upgrade socket error', { err }));
-      const presence = presenceModeOf(req);
-      if (!presence) {
-        refuseUpgrade(socket, 400, 'presence must be full, delta or none');
-        return;
-      }
-      void admit([accepted, busUp, ...rules], req).then((admission) => {
-        if (!admission.ok) refuseUpgrade(socket, admission.status, admission.reason);
-        else wss.handleUpgrade(req, socket, head, (ws) => openSession(ws, socket, presence, session));
-      });
-    },
+    handleUpgrade: upgradeHandler(wss, upgradeRules, session),
     async close() {
       if (!accepting) return;
       accepting = false;
       liveness.stop();
-      const open = [...registry.all()];
-      const announced = open.map((conn) => announceDisconnect(conn, relay, CloseCodes.goingAway));
-      const closed = Promise.all(open.map((conn) => new Promise((resolve) => conn.ws.once('close', resolve))));
-      for (const conn of open) conn.close(CloseCodes.goingAway, 'Server shutting down');
-      const timer = setTimeout(() => open.forEach((conn) => conn.ws.terminate()), config.SHUTDOWN_TIMEOUT_MS / 2);
-      await closed;
-      clearTimeout(timer);
-      await Promise.all(announced);
+      const clients = await closeAllConnections(registry, relay, config.SHUTDOWN_TIMEOUT_MS / 2);
       await relay.down().catch((err: unknown) => log.warn('gateway-down not published', { err }));
       await subscription.close();
       uncount();
-      log.info('gateway stopped', { gateway: id, clients: open.length });
+      log.info('gateway stopped', { gateway: id, clients });
     },
   };
 }

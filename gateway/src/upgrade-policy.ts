@@ -10,6 +10,12 @@ export type Admission = { ok: true } | { ok: false; status: number; reason: stri
  */
 export type UpgradeRule = (req: IncomingMessage) => Admission | Promise<Admission>;
 
+/** Refuses with 503 and `reason` while `open()` is false (the gateway stopping, the bus known down). */
+export const whileOpen =
+  (open: () => boolean, reason: string): UpgradeRule =>
+  () =>
+    open() ? { ok: true } : { ok: false, status: 503, reason };
+
 /** The rules in order; the first refusal wins. */
 export async function admit(rules: readonly UpgradeRule[], req: IncomingMessage): Promise<Admission> {
   for (const rule of rules) {

@@ -1,4 +1,5 @@
 import { tally, type Metrics } from '@cmf/shared';
+import type { Outputs } from './outputs.js';
 
 /** What workers count, once a batch's outputs are acknowledged (so a retried batch counts once). */
 export class WorkerMetrics {
@@ -19,6 +20,18 @@ export class WorkerMetrics {
     tally(registry, 'cmf_worker_kicks_total', 'Kick commands produced to ws-out', () => this.kickCommands);
     tally(registry, 'cmf_worker_dead_letters_total', 'Records sent to the dead-letter topic', () => this.deadLetters);
     tally(registry, 'cmf_worker_expired_frames_total', 'Client frames appended after their deadline and dropped', () => this.expiredFrames);
+  }
+
+  /** A batch of `records` whose outputs were acknowledged: counted then, so a retried batch counts once. */
+  count(records: number, outputs: readonly Outputs[], metrics: Metrics): void {
+    this.records += records;
+    for (const o of outputs) {
+      this.deliveries += o.deliveries;
+      this.kickCommands += o.kicks;
+      this.deadLetters += o.deadLetters.length;
+      this.expiredFrames += o.expiredFrames;
+      for (const [code, n] of o.errorCodes) metrics.countError('worker', code, n);
+    }
   }
 }
 

@@ -1,7 +1,5 @@
 import {
-  encodeRecord,
   isRetriable,
-  PRESENCE_KEY,
   PresenceView,
   type Batch,
   type Bus,
@@ -9,12 +7,12 @@ import {
   type Logger,
   Metrics,
   type Subscription,
-  type WsInRecord,
 } from '@cmf/shared';
 import type { Outputs } from './outputs.js';
 import { isolatePoison } from './poison.js';
 import type { PresencePolicy } from './presence-batch.js';
 import { processBatch } from './process-batch.js';
+import { startTicks, TICK_MS } from './ticks.js';
 import { publishOutputs } from './publish-outputs.js';
 import { workerMetrics } from './worker-metrics.js';
 
@@ -33,9 +31,6 @@ export interface Worker {
   readonly clientCount: number;
   close(): Promise<void>;
 }
-
-/** How often every worker puts a tick on the presence key. */
-const TICK_MS = 1000;
 
 /**
  * Consumes ws-in in the shared worker group, runs the protocol's logic (process-batch.ts) and
@@ -60,25 +55,13 @@ export async function createWorker({ bus, config, logger, metrics = new Metrics(
     return outputs;
   };
 
-  // Counted once a batch's outputs are acknowledged, so a retried batch counts once.
-  const count = (records: number, outputs: Outputs[]): void => {
-    counters.records += records;
-    for (const o of outputs) {
-      counters.deliveries += o.deliveries;
-      counters.kickCommands += o.kicks;
-      counters.deadLetters += o.deadLetters.length;
-      counters.expiredFrames += o.expiredFrames;
-      for (const [code, n] of o.errorCodes) metrics.countError('worker', code, n);
-    }
-  };
-
   const process = async (batch: Batch): Promise<void> => {
     try {
-      count(batch.records.length, [await run(batch)]);
+      counters.count(batch.records.length, [await run(batch)], metrics);
     } catch (err) {
       if (isRetriable(err) || batch.attempt < config.WORKER_MAX_ATTEMPTS) throw err;
       const deadLetter = (o: Outputs) => bus.publish(config.topics.deadLetter, o.deadLetters).then(() => undefined);
-      count(batch.records.length, await isolatePoison(batch, run, deadLetter, log));
+      counters.count(batch.records.length, await isolatePoison(batch, run, deadLetter, log), metrics);
     }
   };
 
@@ -90,14 +73,7 @@ export async function createWorker({ bus, config, logger, metrics = new Metrics(
   });
   ready = true;
 
-  // Ticks keep gateway expiry and due client lists moving when nothing else happens.
-  const ticker = setInterval(() => {
-    const tick: WsInRecord = { kind: 'tick', at: Date.now() };
-    bus.publish(config.topics.in, [{ key: PRESENCE_KEY, value: encodeRecord(tick) }]).catch((err: unknown) => {
-      log.warn('tick not published', { err });
-    });
-  }, TICK_MS);
-  ticker.unref();
+  const stopTicks = startTicks(bus, config.topics.in, log);
 
   return {
     get ready() {
@@ -108,7 +84,7 @@ export async function createWorker({ bus, config, logger, metrics = new Metrics(
     },
     async close() {
       ready = false;
-      clearInterval(ticker);
+      stopTicks();
       await subscription.close();
       await view.close();
     },
