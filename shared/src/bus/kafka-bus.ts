@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import { CmfError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Bus, OutgoingRecord, PartitionLag, PublishAck, PublishOptions, SubscribeOptions, Subscription, TopicSpec } from './bus.js';
@@ -131,6 +131,7 @@ export class KafkaBus implements Bus {
     await this.connect();
     const existing = new Set(await this.admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.name));
+    await this.checkAppendTime(topics.filter((t) => t.appendTime && existing.has(t.name)));
     if (missing.length === 0) return;
     // Two processes may race to create a topic; kafkajs treats "already exists" as success.
     await this.admin.createTopics({
@@ -152,6 +153,21 @@ export class KafkaBus implements Bus {
     if (this.closed) return Promise.reject(new CmfError('bus-closed', 'bus is closed'));
     if (records.length === 0) return Promise.resolve({ appendedAt: null });
     return this.pipeline.publish(topic, records, options.timeoutMs);
+  }
+
+  /** A topic made elsewhere may keep producer timestamps, which weakens what relies on the broker's clock: say so. */
+  private async checkAppendTime(topics: TopicSpec[]): Promise<void> {
+    if (topics.length === 0) return;
+    const { resources } = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.name, configNames: ['message.timestamp.type'] })),
+    });
+    for (const r of resources) {
+      const type = r.configEntries.find((e) => e.configName === 'message.timestamp.type')?.configValue;
+      if (type !== 'LogAppendTime') {
+        this.options.logger.warn(`topic ${r.resourceName} keeps producer timestamps (${type}): set message.timestamp.type=LogAppendTime, or a frame refused during an outage may still be delivered`);
+      }
+    }
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
