@@ -45,7 +45,9 @@ export function createCommandExecutor({ gatewayId, registry, counters, log, maxB
   const plan = (p: DeliveryPlan, expired: Connection[], command: WsOutRecord): void => {
     switch (command.kind) {
       case 'gateway-expired':
-        if (command.gateway === gatewayId) expired.push(...registry.all());
+        // Only the clients the cluster dropped: a gateway that woke up keeps those it took since.
+        if (command.gateway !== gatewayId) return;
+        for (const conn of registry.all()) if (command.lastSeen === undefined || conn.openedAt <= command.lastSeen) expired.push(conn);
         return;
       case 'deliver': {
         const framed = textFrame(Buffer.from(command.frame));
@@ -96,10 +98,9 @@ export function createCommandExecutor({ gatewayId, registry, counters, log, maxB
       counters.kicks += 1;
       conn.close(CloseCodes.kicked, 'Kicked');
     }
-    for (const conn of expired) {
-      // The cluster already announced these clients as gone; they reconnect and get new ids.
-      conn.announced = true;
-      conn.close(CloseCodes.serviceRestart, 'Gateway expired');
-    }
+    // They reconnect and get new ids. Their disconnects are published as usual: the cluster ignores
+    // those of clients it already dropped, and none stays listed while closed (say one connected in
+    // the same millisecond as the gateway's last heartbeat, or across a clock step).
+    for (const conn of expired) conn.close(CloseCodes.serviceRestart, 'Gateway expired');
   };
 }

@@ -403,7 +403,8 @@ describe('worker', () => {
       await h.send({ kind: 'gateway-heartbeat', gateway: 'g-live', at: T + timeout });
       await h.send({ kind: 'tick', at: T + timeout + 1 });
       const expired = await h.waitFor((c) => c.kind === 'gateway-expired');
-      expect(expired).toMatchObject({ gateway: 'g-dead', key: 'presence' });
+      // Its last record was the connect at T + 1: the gateway closes the sockets it opened by then.
+      expect(expired).toMatchObject({ gateway: 'g-dead', key: 'presence', lastSeen: T + 1 });
       await h.waitFor(disconnectedNotice('client-dead-2'));
       // Later ticks find nothing more to expire.
       await h.send({ kind: 'tick', at: T + timeout + 2 });
