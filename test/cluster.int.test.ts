@@ -185,10 +185,24 @@ describe('CMF on Kafka: two gateways, two workers and the admin API as separate 
     open.push(...staying);
     const truth = staying.map((c) => c.id).sort();
     await Promise.all(staying.map((c) => c.until(() => [...(c.lastClientList() ?? [])].sort().join() === truth.join())));
+    // Each connect and disconnect announced once, and to everyone who should hear it: a client
+    // told of another after its own announcement (the first list naming itself, or a later
+    // client-connected) hears of its departure exactly once; one that joined after it, once.
     for (const c of staying) {
-      for (const id of [...truth, ...leaving.map((l) => l.id)]) {
-        expect(c.of('client-connected').filter((f) => f.clientId === id).length).toBeLessThanOrEqual(1);
-        expect(c.of('client-disconnected').filter((f) => f.clientId === id).length).toBeLessThanOrEqual(1);
+      const ownList = c.of('client-list').find((f) => (f.clients as string[]).includes(c.id))!.clients as string[];
+      const self = c.frames.findIndex((f) => f.type === 'client-connected' && f.clientId === c.id);
+      expect(self).toBeGreaterThan(0);
+      const toldLater = (type: string, id: string): number => c.frames.slice(self + 1).filter((f) => f.type === type && f.clientId === id).length;
+      for (const other of staying.filter((x) => x !== c)) {
+        expect(c.of('client-connected').filter((f) => f.clientId === other.id).length).toBeLessThanOrEqual(1);
+        if (!ownList.includes(other.id)) expect(toldLater('client-connected', other.id)).toBe(1);
+        expect(c.of('client-disconnected').filter((f) => f.clientId === other.id)).toHaveLength(0);
+      }
+      for (const { id } of leaving) {
+        const knew = ownList.includes(id) || toldLater('client-connected', id) === 1;
+        const told = c.of('client-disconnected').filter((f) => f.clientId === id).length;
+        if (knew) expect(told).toBe(1);
+        else expect(told).toBeLessThanOrEqual(1);
       }
     }
     expect(await clientCount()).toBe(truth.length);
