@@ -90,10 +90,14 @@ export async function createWorker({ bus, config, logger, metrics = new Metrics(
   });
   ready = true;
 
-  // Ticks keep gateway expiry and due client lists moving when nothing else happens.
+  // Ticks keep gateway expiry and due client lists moving when nothing else happens. One that
+  // Kafka has not taken within a tick is dropped: ticks held back by an outage and landing
+  // together after it would look like time passing with no gateway heartbeating (their heartbeats
+  // time out likewise), and expire every gateway; dropped, they leave the gap that tells the
+  // presence owner the log stalled.
   const ticker = setInterval(() => {
     const tick: WsInRecord = { kind: 'tick', at: Date.now() };
-    bus.publish(config.topics.in, [{ key: PRESENCE_KEY, value: encodeRecord(tick) }]).catch((err: unknown) => {
+    bus.publish(config.topics.in, [{ key: PRESENCE_KEY, value: encodeRecord(tick) }], { timeoutMs: TICK_MS }).catch((err: unknown) => {
       log.warn('tick not published', { err });
     });
   }, TICK_MS);

@@ -1,4 +1,5 @@
 import {
+  CLOCK_PRESENCE_KEY,
   CmfError,
   createLogger,
   decodeRecord,
@@ -14,6 +15,7 @@ import {
   type Config,
   type OutgoingRecord,
   type PublishAck,
+  type PublishOptions,
   type ServerFrame,
   type Target,
   type WsInRecord,
@@ -21,16 +23,35 @@ import {
 import { createWorker, type Worker } from '@cmf/worker';
 import { Collector } from '../../test/support/collector.js';
 
-/** A MemoryBus whose next publish to one topic can be made to fail, before or after it lands. */
+/**
+ * A MemoryBus whose next publish to one topic can be made to fail, before or after it lands, and
+ * which can go down: publishes then wait, in order, and land when it is back, unless their
+ * timeout expires first (as on Kafka, through the produce pipeline).
+ */
 class FlakyBus extends MemoryBus {
   private failures: { topic: string; landed: boolean }[] = [];
+  private outage: Promise<void> | undefined;
+  private endOutage: (() => void) | undefined;
+
+  down(): void {
+    this.outage = new Promise((resolve) => (this.endOutage = resolve));
+  }
+
+  up(): void {
+    this.endOutage?.();
+    this.outage = undefined;
+  }
 
   /** The next non-empty publish to `topic` rejects; with `landed` the records are published first. */
   failNextPublish(topic: string, landed: boolean): void {
     this.failures.push({ topic, landed });
   }
 
-  override async publish(topic: string, records: OutgoingRecord[]): Promise<PublishAck> {
+  override async publish(topic: string, records: OutgoingRecord[], options: PublishOptions = {}): Promise<PublishAck> {
+    if (this.outage) {
+      const expired = new Promise<'expired'>((resolve) => options.timeoutMs !== undefined && setTimeout(() => resolve('expired'), options.timeoutMs));
+      if ((await Promise.race([this.outage, expired])) === 'expired') throw new CmfError('bus-unavailable', 'not acknowledged in time');
+    }
     const i = this.failures.findIndex((f) => f.topic === topic);
     if (i >= 0 && records.length > 0) {
       const [failure] = this.failures.splice(i, 1);
@@ -443,6 +464,27 @@ describe('worker', () => {
       await h.connect('marker', 'g2', T + 3);
       expect(h.commands().filter((c) => c.kind === 'gateway-expired')).toHaveLength(0);
       expect(h.commands().filter(isFrame('client-list')).at(-1)!.frame).toEqual({ type: 'client-list', clients: ['client-g2-1', 'marker'] });
+    });
+
+    test('after an outage longer than GATEWAY_TIMEOUT_MS, the gateways are given a fresh start, not expired by ticks held back', async () => {
+      // Ticks come every second and a gap of 3 s reads as a stall: an outage of 6 s leaves a gap of
+      // at least 5 s whatever the ticks' phase; the gateway expires 2 s after its last heartbeat.
+      const h = await setup({ GATEWAY_TIMEOUT_MS: '3000' });
+      const start = Date.now();
+      await h.send({ kind: 'gateway-heartbeat', gateway: 'g1', at: start });
+      await h.connect('client-g1-1', 'g1', start);
+      // Kafka is away: the worker's ticks and the gateway's heartbeats wait, until their timeouts.
+      h.bus.down();
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      const back = Date.now();
+      h.bus.up();
+      // The presence owner has reached the time the bus came back; then the gateway heartbeats again.
+      const clockAt = () => h.presence.received.filter((r) => r.key === CLOCK_PRESENCE_KEY).map((r) => (JSON.parse(r.value!) as { at: number }).at);
+      await h.presence.until(() => clockAt().some((at) => at >= back), 5000);
+      await h.send({ kind: 'gateway-heartbeat', gateway: 'g1', at: Date.now() });
+      await h.connect('marker', 'g1', Date.now());
+      expect(h.commands().filter(disconnectedNotice('client-g1-1'))).toHaveLength(0);
+      expect(h.commands().filter((c) => c.kind === 'gateway-expired')).toHaveLength(0);
     });
 
     test('the worker’s own ticks expire a silent gateway when nothing else arrives', async () => {
