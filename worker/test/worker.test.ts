@@ -194,6 +194,24 @@ describe('worker', () => {
       expect(command!.frame).toEqual({ type: 'kafka', from: 'client-g1-1', message: 'hello everyone', timestamp: T + 5, id: command!.id });
     });
 
+    test('every error a frame causes echoes its ref; a ref that is not a string of at most 64 characters is itself the error', async () => {
+      const h = await setup();
+      await h.frame('client-g1-1', { type: 'dance', ref: 'r-1' });
+      await h.frame('client-g1-1', { type: 'broadcast-one', targetId: 'client-nobody-1', message: 'x', ref: 'r-2' });
+      await h.frame('client-g1-1', { type: 'broadcast', ref: 'r-3' });
+      await h.frame('client-g1-1', { type: 'broadcast', message: 'x', ref: 'r'.repeat(65) });
+      await h.frame('client-g1-1', { type: 'broadcast', message: 'x', ref: 7 });
+      await h.frame('client-g1-1', { type: 'broadcast', message: 'marker', ref: 'r-4' });
+      await h.waitFor(isFrame('kafka', { message: 'marker' }));
+      expect(h.commands().filter(isFrame('error')).map((c) => c.frame)).toEqual([
+        { type: 'error', code: 'unknown-command', message: 'Unknown command', ref: 'r-1' },
+        expect.objectContaining({ code: 'unknown-target', field: 'targetId', ref: 'r-2' }),
+        expect.objectContaining({ code: 'invalid-field', field: 'message', ref: 'r-3' }),
+        { type: 'error', code: 'invalid-field', field: 'ref', message: 'Invalid field "ref": expected a string of at most 64 characters' },
+        { type: 'error', code: 'invalid-field', field: 'ref', message: 'Invalid field "ref": expected a string of at most 64 characters' },
+      ]);
+    });
+
     test('the sender needs not be known to broadcast, and every broadcast gets its own id', async () => {
       const h = await setup();
       for (let i = 0; i < 5; i += 1) await h.frame('client-gx-1', { type: 'broadcast', message: `m${i}` });
