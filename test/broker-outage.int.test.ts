@@ -4,7 +4,7 @@ import { Cluster } from './support/cluster.js';
 import { attemptConnect, type ConnectOutcome } from './support/connect-attempt.js';
 import { restartOwnBroker, startOwnBroker, stopOwnBroker, type OwnBroker } from './support/kafka.js';
 import { TaggedLoad } from './support/tagged-load.js';
-import { TestClient } from './support/test-client.js';
+import { settled, TestClient } from './support/test-client.js';
 
 /** PUBLISH_TIMEOUT_MS: the cluster runs with the default. */
 const PUBLISH_TIMEOUT_MS = 2000;
@@ -26,12 +26,6 @@ const percentile = (values: number[], p: number): number => {
 
 const describeOutcome = (o: ConnectOutcome): string =>
   o.kind === 'refused' ? `HTTP ${o.status} after ${o.ms} ms` : o.kind === 'closed' ? `closed ${o.code} (welcome: ${o.welcomed}) after ${o.ms} ms` : `still open after ${o.ms} ms`;
-
-/** Each client's last client-list holds all of them. */
-async function settled(clients: TestClient[]): Promise<void> {
-  const ids = clients.map((c) => c.id);
-  await Promise.all(clients.map((c) => c.until(() => ids.every((id) => c.lastClientList()?.includes(id)))));
-}
 
 describe('a broker stopped for 10 s under load, then restarted on the same data', () => {
   let broker: OwnBroker;

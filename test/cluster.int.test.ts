@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster } from './support/cluster.js';
-import { eventually } from './support/eventually.js';
 import { TestClient, type Frame } from './support/test-client.js';
 
 type Four = [TestClient, TestClient, TestClient, TestClient];
@@ -29,12 +28,10 @@ describe('CMF on Kafka: two gateways, two workers and the admin API as separate 
     cluster = await Cluster.start({ gateways: 2, workers: 2, admin: true });
   });
 
-  const clientCount = async (): Promise<number> => ((await (await fetch(`${cluster.admin!.url}/clients`)).json()) as { count: number }).count;
-
   // Each test starts from a cluster it can verify is empty: the last test's clients are gone everywhere.
   afterEach(async () => {
     await Promise.all(open.splice(0).map((c) => c.close()));
-    await eventually(async () => (await clientCount()) === 0, { what: "the cluster to forget the test's clients" });
+    await cluster.untilEmpty();
   });
 
   afterAll(async () => {
@@ -205,6 +202,6 @@ describe('CMF on Kafka: two gateways, two workers and the admin API as separate 
         else expect(told).toBeLessThanOrEqual(1);
       }
     }
-    expect(await clientCount()).toBe(truth.length);
+    expect(await cluster.clientCount()).toBe(truth.length);
   });
 });

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { partitionOf } from '@cmf/shared';
 import { Cluster } from './support/cluster.js';
-import { eventually } from './support/eventually.js';
-import { sample } from './support/metrics-text.js';
-import type { ServiceProcess } from './support/service-process.js';
+import { sample, scrape } from './support/metrics-text.js';
 import { TaggedLoad } from './support/tagged-load.js';
-import { TestClient } from './support/test-client.js';
+import { settled, TestClient } from './support/test-client.js';
 
 /** The cluster's GATEWAY_TIMEOUT_MS (test/support/cluster.ts: 6000, with heartbeats every 1000 ms). */
 const GATEWAY_TIMEOUT_MS = 6000;
@@ -18,14 +16,6 @@ async function connectTo(url: string, n: number): Promise<TestClient[]> {
   return Promise.all(Array.from({ length: n }, () => TestClient.connect(url)));
 }
 
-/** Each client's last client-list holds all of them. */
-async function settled(clients: TestClient[]): Promise<void> {
-  const ids = clients.map((c) => c.id);
-  await Promise.all(clients.map((c) => c.until(() => ids.every((id) => c.lastClientList()?.includes(id)))));
-}
-
-const scrape = async (service: ServiceProcess): Promise<string> => (await fetch(`${service.url}/metrics`)).text();
-
 describe('CMF on Kafka under faults', () => {
   let cluster: Cluster;
   const open: TestClient[] = [];
@@ -34,12 +24,10 @@ describe('CMF on Kafka under faults', () => {
     cluster = await Cluster.start({ gateways: 2, workers: 2, admin: true });
   });
 
-  const clientCount = async (): Promise<number> => ((await (await fetch(`${cluster.admin!.url}/clients`)).json()) as { count: number }).count;
-
   // Each test starts from a cluster it can verify is empty: the last test's clients are gone everywhere.
   afterEach(async () => {
     await Promise.all(open.splice(0).map((c) => c.close()));
-    await eventually(async () => (await clientCount()) === 0, { what: "the cluster to forget the test's clients" });
+    await cluster.untilEmpty();
   });
 
   afterAll(async () => {
@@ -169,7 +157,7 @@ describe('CMF on Kafka under faults', () => {
     // Its own announcement follows the expiry in the log: a gateway-expired read late leaves this new client alone.
     await fresh!.next('client-connected', (f) => f.clientId === fresh!.id, 30_000);
     const freshOpen = fresh!.ws.readyState === fresh!.ws.OPEN;
-    const relayed = sample(await scrape(sleeper), 'cmf_gateway_frames_in_total');
+    const relayed = sample(await scrape(sleeper)(), 'cmf_gateway_frames_in_total');
     const leaked = [...watchers, fresh!].map((w) => w.of('kafka').filter((f) => String(f.message).startsWith(`${run}:frozen:`)).length);
     const counts = watchers.map((w) => sleepers.map((s) => w.of('client-disconnected').filter((f) => f.clientId === s.id).length));
     report(

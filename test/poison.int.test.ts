@@ -3,13 +3,10 @@ import { createLogger, encodeRecord, KafkaBus, type FrameRecord } from '@cmf/sha
 import { Cluster } from './support/cluster.js';
 import { Collector } from './support/collector.js';
 import { requireBrokers } from './support/kafka.js';
-import { metricsUntil, sample } from './support/metrics-text.js';
-import type { ServiceProcess } from './support/service-process.js';
-import { TestClient, type Frame } from './support/test-client.js';
+import { metricsUntil, sample, scrape } from './support/metrics-text.js';
+import { settled, TestClient, type Frame } from './support/test-client.js';
 
 const report = (line: string): void => void process.stderr.write(`poison: ${line}\n`);
-
-const scrape = (service: ServiceProcess) => async (): Promise<string> => (await fetch(`${service.url}/metrics`)).text();
 
 /** The broker's default max.message.bytes: the most one record batch of a partition may hold. */
 const BROKER_MAX_MESSAGE_BYTES = 1024 * 1024 + 12;
@@ -19,12 +16,6 @@ function frameRecord(client: TestClient, data: string): { key: string; value: Bu
   const gateway = /^client-([a-z0-9]+)-\d+$/.exec(client.id)![1]!;
   const record: FrameRecord = { kind: 'frame', clientId: client.id, gateway, receivedAt: Date.now(), data };
   return { key: client.id, value: encodeRecord(record) };
-}
-
-/** Each client's last client-list holds all of them. */
-async function settled(clients: TestClient[]): Promise<void> {
-  const ids = clients.map((c) => c.id);
-  await Promise.all(clients.map((c) => c.until(() => ids.every((id) => c.lastClientList()?.includes(id)))));
 }
 
 describe('poison input on a real broker', () => {

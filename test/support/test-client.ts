@@ -74,3 +74,9 @@ export class TestClient {
     this.waiters.notify();
   }
 }
+
+/** Waits until each client's last client-list holds all of them: they know of each other. */
+export async function settled(clients: TestClient[]): Promise<void> {
+  const ids = clients.map((c) => c.id);
+  await Promise.all(clients.map((c) => c.until(() => ids.every((id) => c.lastClientList()?.includes(id)))));
+}
