@@ -151,7 +151,6 @@ describe('CMF on Kafka under faults', () => {
     const closedMs = Date.now() - wokeAt;
     // A client of the woken gateway: its broadcast goes through the same gateway, after anything it relayed on waking.
     const [fresh] = await connectTo(sleeper.wsUrl, 1);
-    setTimeout(() => { const fs = process.getBuiltinModule?.('node:fs') ?? null; void import('node:fs').then((fs) => { fs.writeFileSync('/tmp/sleeper.log', sleeper.stderr); cluster.workers.forEach((w, i) => fs.writeFileSync(`/tmp/worker${i}.log`, w.stderr)); }); void fs; }, 25_000);
     fresh!.send({ type: 'broadcast', message: `${run}:marker` });
     for (const w of [...watchers, fresh!]) await w.next('kafka', (f) => f.message === `${run}:marker`, 30_000);
     // Its own announcement follows the expiry in the log: a gateway-expired read late leaves this new client alone.
