@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Cluster } from './support/cluster.js';
 import { attemptConnect, type ConnectOutcome } from './support/connect-attempt.js';
 import { restartOwnBroker, startOwnBroker, stopOwnBroker, type OwnBroker } from './support/kafka.js';
+import type { ServiceProcess } from './support/service-process.js';
 import { TaggedLoad } from './support/tagged-load.js';
 import { settled, TestClient } from './support/test-client.js';
 
@@ -51,7 +52,7 @@ describe('a broker stopped for 10 s under load, then restarted on the same data'
     [...cluster.gateways, ...cluster.workers, cluster.admin!].map((p) => ({ pid: p.child.pid, running: p.child.exitCode === null && p.child.signalCode === null }));
 
   test('every frame is delivered exactly once, in order, or refused with its ref within PUBLISH_TIMEOUT_MS + 1 s; connects are refused promptly; all recovers without restarts', async () => {
-    const [g0, g1] = cluster.gateways as [(typeof cluster.gateways)[0], (typeof cluster.gateways)[0]];
+    const [g0, g1] = cluster.gateways as [ServiceProcess, ServiceProcess];
     senders = await Promise.all([g0, g0, g0, g1, g1].map((g) => TestClient.connect(g.wsUrl)));
     leaver = await TestClient.connect(g1.wsUrl);
     open.push(...senders, leaver);
