@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster } from './support/cluster.js';
-import { eventually } from './support/eventually.js';
 import { TestClient, type Frame } from './support/test-client.js';
 
 type Four = [TestClient, TestClient, TestClient, TestClient];
@@ -29,12 +28,10 @@ describe('CMF on Kafka: two gateways, two workers and the admin API as separate 
     cluster = await Cluster.start({ gateways: 2, workers: 2, admin: true });
   });
 
-  const clientCount = async (): Promise<number> => ((await (await fetch(`${cluster.admin!.url}/clients`)).json()) as { count: number }).count;
-
   // Each test starts from a cluster it can verify is empty: the last test's clients are gone everywhere.
   afterEach(async () => {
     await Promise.all(open.splice(0).map((c) => c.close()));
-    await eventually(async () => (await clientCount()) === 0, { what: "the cluster to forget the test's clients" });
+    await cluster.untilEmpty();
   });
 
   afterAll(async () => {
@@ -185,12 +182,26 @@ describe('CMF on Kafka: two gateways, two workers and the admin API as separate 
     open.push(...staying);
     const truth = staying.map((c) => c.id).sort();
     await Promise.all(staying.map((c) => c.until(() => [...(c.lastClientList() ?? [])].sort().join() === truth.join())));
+    // Each connect and disconnect announced once, and to everyone who should hear it: a client
+    // told of another after its own announcement (the first list naming itself, or a later
+    // client-connected) hears of its departure exactly once; one that joined after it, once.
     for (const c of staying) {
-      for (const id of [...truth, ...leaving.map((l) => l.id)]) {
-        expect(c.of('client-connected').filter((f) => f.clientId === id).length).toBeLessThanOrEqual(1);
-        expect(c.of('client-disconnected').filter((f) => f.clientId === id).length).toBeLessThanOrEqual(1);
+      const ownList = c.of('client-list').find((f) => (f.clients as string[]).includes(c.id))!.clients as string[];
+      const self = c.frames.findIndex((f) => f.type === 'client-connected' && f.clientId === c.id);
+      expect(self).toBeGreaterThan(0);
+      const toldLater = (type: string, id: string): number => c.frames.slice(self + 1).filter((f) => f.type === type && f.clientId === id).length;
+      for (const other of staying.filter((x) => x !== c)) {
+        expect(c.of('client-connected').filter((f) => f.clientId === other.id).length).toBeLessThanOrEqual(1);
+        if (!ownList.includes(other.id)) expect(toldLater('client-connected', other.id)).toBe(1);
+        expect(c.of('client-disconnected').filter((f) => f.clientId === other.id)).toHaveLength(0);
+      }
+      for (const { id } of leaving) {
+        const knew = ownList.includes(id) || toldLater('client-connected', id) === 1;
+        const told = c.of('client-disconnected').filter((f) => f.clientId === id).length;
+        if (knew) expect(told).toBe(1);
+        else expect(told).toBeLessThanOrEqual(1);
       }
     }
-    expect(await clientCount()).toBe(truth.length);
+    expect(await cluster.clientCount()).toBe(truth.length);
   });
 });

@@ -55,8 +55,10 @@ export function openSession(ws: WebSocket, socket: Duplex, presence: PresenceMod
     conn.alive = true;
   });
   ws.on('message', (data: RawData) => {
-    // Nothing from a socket being closed (kicked, dropped after a freeze), nor from one the freeze has not dropped yet.
-    if (conn.closing || deps.frozen()) return;
+    // Once the gateway begins closing a socket (kicked, too slow, frozen, expired, shutting down)
+    // its client may already be announced gone: what it still sends is not relayed. A gateway
+    // waking from a freeze may run its clock (which closes the sockets) before reading them.
+    if (deps.frozen() || conn.closing) return;
     // binaryType is ws's default, 'nodebuffer': one Buffer per message, fragments joined.
     const text = (data as Buffer).toString('utf8');
     counters.framesIn += 1;
@@ -70,7 +72,7 @@ export function openSession(ws: WebSocket, socket: Duplex, presence: PresenceMod
     void announceDisconnect(conn, relay, code);
   });
   conn.send(JSON.stringify({ type: 'welcome', clientId: conn.id }));
-  relay.connect(conn.id, presence).catch((err: unknown) => {
+  relay.connect(conn.id, presence, conn.openedAt).catch((err: unknown) => {
     log.warn('connect not announced; closing the socket', { clientId: conn.id, err });
     conn.close(CloseCodes.tryAgainLater, 'Message bus unavailable');
   });

@@ -50,7 +50,9 @@ export class CommandExecutor {
     const { registry } = this.deps;
     switch (envelope.kind) {
       case 'gateway-expired':
-        if (envelope.gateway === this.deps.gatewayId) expired.push(...registry.all());
+        // Only the clients the cluster dropped: a gateway that woke up keeps those it took since.
+        if (envelope.gateway !== this.deps.gatewayId) return;
+        for (const conn of registry.all()) if (envelope.lastSeen === undefined || conn.openedAt <= envelope.lastSeen) expired.push(conn);
         return;
       case 'deliver': {
         const framed = textFrame(frame!);
@@ -96,10 +98,9 @@ export class CommandExecutor {
       this.deps.counters.kicks += 1;
       conn.close(CloseCodes.kicked, 'Kicked');
     }
-    for (const conn of expired) {
-      // The cluster already announced these clients as gone; they reconnect and get new ids.
-      conn.announced = true;
-      conn.close(CloseCodes.serviceRestart, 'Gateway expired');
-    }
+    // They reconnect and get new ids. Their disconnects are published as usual: the cluster ignores
+    // those of clients it already dropped, and none stays listed while closed (say one connected in
+    // the same millisecond as the gateway's last heartbeat, or across a clock step).
+    for (const conn of expired) conn.close(CloseCodes.serviceRestart, 'Gateway expired');
   }
 }

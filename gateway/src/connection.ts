@@ -15,10 +15,12 @@ export type SendResult = 'sent' | 'closed' | 'slow';
 export class Connection {
   /** Answered the last ping. */
   alive = true;
-  /** Its disconnect was published, or the cluster already announced it gone. */
+  /** Its disconnect was published (once, whoever noticed the end first). */
   announced = false;
-  /** A close has begun: nothing more is written. */
+  /** A close has begun: nothing more is written, nothing more relayed. */
   closing = false;
+  /** When it opened, by this gateway's clock: the `at` of its connect record. */
+  readonly openedAt = Date.now();
 
   constructor(
     readonly id: string,

@@ -48,8 +48,8 @@ export class Relay {
     }
   }
 
-  connect(clientId: string, presence: PresenceMode): Promise<PublishAck> {
-    const record: WsInRecord = { kind: 'connect', clientId, gateway: this.options.gateway, at: Date.now(), presence };
+  connect(clientId: string, presence: PresenceMode, at = Date.now()): Promise<PublishAck> {
+    const record: WsInRecord = { kind: 'connect', clientId, gateway: this.options.gateway, at, presence };
     return this.publish(PRESENCE_KEY, record, this.options.publishTimeoutMs);
   }
 

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import { connect as connectTcp, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { createGateway, createGatewayServer, type Gateway } from '@cmf/gateway';
 import {
@@ -65,6 +67,39 @@ async function setup(env: Record<string, string> = {}): Promise<Harness> {
 }
 
 const frameOf = (frame: object): string => JSON.stringify(frame);
+
+/** A client-to-server WebSocket frame (masked, as RFC 6455 requires), for a client that ignores the protocol. */
+function maskedFrame(opcode: number, payload: Buffer): Buffer {
+  if (payload.length > 125) throw new Error('short frames only');
+  const mask = randomBytes(4);
+  return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length]), mask, Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!))]);
+}
+
+/**
+ * A raw WebSocket client that keeps sending after the server began closing: what a client does
+ * whose frames were on the wire (or in a frozen gateway's socket buffer) when the close began.
+ * Resolves with the socket once upgraded and with everything the server sent so far.
+ */
+async function rawClient(url: string): Promise<{ socket: Socket; received: () => Buffer; until(check: (b: Buffer) => boolean): Promise<void> }> {
+  const { hostname, port } = new URL(url);
+  const socket = connectTcp(Number(port), hostname);
+  let received = Buffer.alloc(0);
+  const waiting: (() => void)[] = [];
+  socket.on('data', (chunk) => {
+    received = Buffer.concat([received, chunk]);
+    waiting.splice(0).forEach((w) => w());
+  });
+  const until = async (check: (b: Buffer) => boolean): Promise<void> => {
+    while (!check(received)) await new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(
+    `GET / HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
+  await until((b) => b.includes('"type":"welcome"'));
+  return { socket, received: () => received, until };
+}
 
 afterEach(async () => {
   await Promise.all(open.splice(0).map((o) => o.close()));
@@ -144,15 +179,43 @@ describe('gateway', () => {
     expect(h.gateway.clientCount).toBe(1);
   });
 
-  test('a gateway-expired command for this gateway closes its sockets with 1012 without announcing them again', async () => {
+  test('a gateway-expired command closes the sockets opened by its lastSeen with 1012, and their disconnects are published', async () => {
     const h = await setup();
-    const a = await TestClient.connect(h.url);
-    open.push(a);
+    const old = await TestClient.connect(h.url);
     await h.command({ kind: 'gateway-expired', id: 'x1', gateway: 'someone-else' });
-    await h.command({ kind: 'gateway-expired', id: 'x2', gateway: h.gateway.id });
-    expect((await a.closed).code).toBe(1012);
-    await h.command({ kind: 'deliver', id: 'x3', target: { type: 'all' }, frame: '{}' });
-    expect(h.inRecords().filter((r) => r.kind === 'disconnect')).toHaveLength(0);
+    // The cluster dropped the gateway after `lastSeen`; a client taken in since (after a freeze) stays.
+    const lastSeen = Date.now();
+    while (Date.now() === lastSeen) await new Promise((resolve) => setImmediate(resolve));
+    const since = await TestClient.connect(h.url);
+    open.push(since);
+    await h.command({ kind: 'gateway-expired', id: 'x2', gateway: h.gateway.id, lastSeen });
+    expect((await old.closed).code).toBe(1012);
+    // The presence owner ignores the disconnect of a client it dropped; a client it did not drop is not left listed.
+    await h.wsIn.until(() => h.inRecords().some((r) => r.kind === 'disconnect'));
+    expect(h.inRecords().filter((r) => r.kind === 'disconnect').map((r) => (r as { clientId: string }).clientId)).toEqual([old.id]);
+    since.send('still here');
+    await h.wsIn.until(() => h.inRecords().some((r) => r.kind === 'frame' && r.data === 'still here'));
+    expect(since.ws.readyState).toBe(WebSocket.OPEN);
+    // Without lastSeen (an older worker), every socket goes.
+    await h.command({ kind: 'gateway-expired', id: 'x3', gateway: h.gateway.id });
+    expect((await since.closed).code).toBe(1012);
+  });
+
+  test('nothing a client sends after the gateway began closing its socket is relayed: it may already be announced gone', async () => {
+    const h = await setup();
+    const late = await rawClient(h.url);
+    const other = await TestClient.connect(h.url);
+    open.push(other);
+    const lateId = /"clientId":"([^"]+)"/.exec(late.received().toString())![1]!;
+    await h.command({ kind: 'kick', id: 'k1', target: { type: 'clients', ids: [lateId] }, frame: frameOf({ type: 'kicked', message: 'You have been kicked out.' }) });
+    // The server's close frame (opcode 8) has arrived; this client sends a frame anyway, then its close.
+    await late.until((b) => b.includes(Buffer.from([0x88])));
+    late.socket.write(Buffer.concat([maskedFrame(0x1, Buffer.from('sent after the close began')), maskedFrame(0x8, Buffer.from([0x03, 0xf4]))]));
+    await new Promise((resolve) => late.socket.once('close', resolve));
+    // The other client's frame, sent afterwards, is relayed: by then the late one would have been.
+    other.send('after it');
+    await h.wsIn.until(() => h.inRecords().some((r) => r.kind === 'frame' && r.data === 'after it'));
+    expect(h.inRecords().flatMap((r) => (r.kind === 'frame' ? [r.data] : []))).toEqual(['after it']);
   });
 
   test('close(): sockets get 1001, each disconnect is announced, then gateway-down; new upgrades get 503', async () => {

@@ -1,4 +1,5 @@
 import { eventually } from './eventually.js';
+import type { ServiceProcess } from './service-process.js';
 
 /** The value of one series in Prometheus text format (`name{labels}`), or undefined when absent. */
 export function sample(text: string, series: string): number | undefined {
@@ -12,3 +13,6 @@ export async function metricsUntil(read: () => Promise<string>, check: (text: st
   await eventually(async () => check((text = await read())), { timeoutMs, intervalMs: 20, what: () => `metrics to match; last scrape:\n${text}` });
   return text;
 }
+
+/** Reads a component's /metrics. */
+export const scrape = (service: ServiceProcess) => async (): Promise<string> => (await fetch(`${service.url}/metrics`)).text();

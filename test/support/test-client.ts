@@ -9,6 +9,8 @@ export interface Frame {
 /** A WebSocket client that records every frame; `until` waits for frames, not for time. */
 export class TestClient {
   readonly frames: Frame[] = [];
+  /** When each of `frames` arrived (epoch ms), at the same index. */
+  readonly arrivals: number[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   id = '';
   private readonly waiters = new Waiters();
@@ -16,6 +18,7 @@ export class TestClient {
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
       this.frames.push(JSON.parse(data.toString()) as Frame);
+      this.arrivals.push(Date.now());
       this.notify();
     });
     ws.on('error', () => undefined);
@@ -70,4 +73,10 @@ export class TestClient {
   private notify(): void {
     this.waiters.notify();
   }
+}
+
+/** Waits until each client's last client-list holds all of them: they know of each other. */
+export async function settled(clients: TestClient[]): Promise<void> {
+  const ids = clients.map((c) => c.id);
+  await Promise.all(clients.map((c) => c.until(() => ids.every((id) => c.lastClientList()?.includes(id)))));
 }

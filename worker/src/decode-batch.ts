@@ -28,9 +28,10 @@ export interface DecodedBatch {
 
 /**
  * Decodes a batch at the edge. A record that is not a valid ws-in record can never succeed on a
- * retry: it goes to the dead-letter topic with the reason, and the batch carries on without it.
+ * retry: it goes to the dead-letter topic with the reason (cut to fit in one produce request of
+ * `maxRequestBytes`), and the batch carries on without it.
  */
-export function decodeBatch(batch: Batch, outputs: Outputs, log: Logger): DecodedBatch {
+export function decodeBatch(batch: Batch, outputs: Outputs, log: Logger, maxRequestBytes: number): DecodedBatch {
   const decoded: Decoded[] = [];
   let expired = 0;
   for (const r of batch.records) {
@@ -40,7 +41,8 @@ export function decodeBatch(batch: Batch, outputs: Outputs, log: Logger): Decode
       record = decodeRecord(WsInRecordSchema, r.value ?? '');
     } catch (err) {
       log.warn('dead-lettering a record that is not a ws-in record', { partition: batch.partition, offset: r.offset, err });
-      outputs.deadLetter(r.key ?? '', deadLetterOf(batch, r, err));
+      const letter = deadLetterOf(batch, r, err, maxRequestBytes);
+      outputs.deadLetter(letter.key, letter.value);
       continue;
     }
     if (record.kind !== 'frame') decoded.push({ kind: 'other', source, record });

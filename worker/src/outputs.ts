@@ -73,7 +73,7 @@ export class Emitter {
     this.outputs.command(key, { kind: 'kick', id: this.nextId(), target, frame: JSON.stringify(frame) });
   }
 
-  gatewayExpired(gateway: string): void {
-    this.outputs.command(PRESENCE_KEY, { kind: 'gateway-expired', id: this.nextId(), gateway });
+  gatewayExpired(gateway: string, lastSeen: number): void {
+    this.outputs.command(PRESENCE_KEY, { kind: 'gateway-expired', id: this.nextId(), gateway, lastSeen });
   }
 }

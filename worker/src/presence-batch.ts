@@ -151,7 +151,7 @@ export class PresenceBatch {
     for (const g of this.allGateways()) {
       if (this.latest - g.lastSeen > threshold) {
         this.dropGateway(emit, g.gateway, this.latest);
-        emit.gatewayExpired(g.gateway);
+        emit.gatewayExpired(g.gateway, g.lastSeen);
       }
     }
     this.flush(emit);

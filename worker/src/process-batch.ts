@@ -52,7 +52,7 @@ function handleOther(record: Extract<Decoded, { kind: 'other' }>['record'], emit
 /** Runs the protocol over one ws-in batch and returns what it produced, not yet published. */
 export async function processBatch(batch: Batch, { view, config, policy, log }: BatchContext): Promise<Outputs> {
   const outputs = new Outputs();
-  const { decoded, expired } = decodeBatch(batch, outputs, log);
+  const { decoded, expired } = decodeBatch(batch, outputs, log, config.KAFKA_MAX_REQUEST_BYTES);
   outputs.expiredFrames = expired;
   const first = decoded[0];
   if (!first) return outputs;

@@ -61,7 +61,7 @@ export async function createWorker({ bus, config, logger, metrics = new Metrics(
     } catch (err) {
       if (isRetriable(err) || batch.attempt < config.WORKER_MAX_ATTEMPTS) throw err;
       const deadLetter = (o: Outputs) => bus.publish(config.topics.deadLetter, o.deadLetters).then(() => undefined);
-      counters.count(batch.records.length, await isolatePoison(batch, run, deadLetter, log), metrics);
+      counters.count(batch.records.length, await isolatePoison(batch, run, deadLetter, log, config.KAFKA_MAX_REQUEST_BYTES), metrics);
     }
   };
 

@@ -1,4 +1,5 @@
 import {
+  CLOCK_PRESENCE_KEY,
   CmfError,
   commandOf,
   decodeCommand,
@@ -15,6 +16,7 @@ import {
   type Config,
   type OutgoingRecord,
   type PublishAck,
+  type PublishOptions,
   type ServerFrame,
   type Target,
   type WsInRecord,
@@ -22,9 +24,24 @@ import {
 import { createWorker, type Worker } from '@cmf/worker';
 import { Collector } from '../../test/support/collector.js';
 
-/** A MemoryBus whose next publish to one topic can be made to fail, before or after it lands. */
+/**
+ * A MemoryBus whose next publish to one topic can be made to fail, before or after it lands, and
+ * which can go down: publishes then wait, in order, and land when it is back, unless their
+ * timeout expires first (as on Kafka, through the produce pipeline).
+ */
 class FlakyBus extends MemoryBus {
   private failures: { topic: string; landed: boolean }[] = [];
+  private outage: Promise<void> | undefined;
+  private endOutage: (() => void) | undefined;
+
+  down(): void {
+    this.outage = new Promise((resolve) => (this.endOutage = resolve));
+  }
+
+  up(): void {
+    this.endOutage?.();
+    this.outage = undefined;
+  }
 
   /** The next non-empty publish to `topic` rejects; with `landed` the records are published first. */
   failNextPublish(topic: string, landed: boolean): void {
@@ -39,10 +56,14 @@ class FlakyBus extends MemoryBus {
     this.poison = { topic, marker, error };
   }
 
-  override async publish(topic: string, records: OutgoingRecord[]): Promise<PublishAck> {
+  override async publish(topic: string, records: OutgoingRecord[], options: PublishOptions = {}): Promise<PublishAck> {
     if (this.poison?.topic === topic && records.some((r) => r.value?.includes(this.poison!.marker))) {
       this.refusals += 1;
       throw this.poison.error;
+    }
+    if (this.outage) {
+      const expired = new Promise<'expired'>((resolve) => options.timeoutMs !== undefined && setTimeout(() => resolve('expired'), options.timeoutMs));
+      if ((await Promise.race([this.outage, expired])) === 'expired') throw new CmfError('bus-unavailable', 'not acknowledged in time');
     }
     const i = this.failures.findIndex((f) => f.topic === topic);
     if (i >= 0 && records.length > 0) {
@@ -184,6 +205,24 @@ describe('worker', () => {
       const [command] = got;
       expect(command).toMatchObject({ kind: 'deliver', key: 'client-g1-1', target: { type: 'all' } });
       expect(command!.frame).toEqual({ type: 'kafka', from: 'client-g1-1', message: 'hello everyone', timestamp: T + 5, id: command!.id });
+    });
+
+    test('every error a frame causes echoes its ref; a ref that is not a string of at most 64 characters is itself the error', async () => {
+      const h = await setup();
+      await h.frame('client-g1-1', { type: 'dance', ref: 'r-1' });
+      await h.frame('client-g1-1', { type: 'broadcast-one', targetId: 'client-nobody-1', message: 'x', ref: 'r-2' });
+      await h.frame('client-g1-1', { type: 'broadcast', ref: 'r-3' });
+      await h.frame('client-g1-1', { type: 'broadcast', message: 'x', ref: 'r'.repeat(65) });
+      await h.frame('client-g1-1', { type: 'broadcast', message: 'x', ref: 7 });
+      await h.frame('client-g1-1', { type: 'broadcast', message: 'marker', ref: 'r-4' });
+      await h.waitFor(isFrame('kafka', { message: 'marker' }));
+      expect(h.commands().filter(isFrame('error')).map((c) => c.frame)).toEqual([
+        { type: 'error', code: 'unknown-command', message: 'Unknown command', ref: 'r-1' },
+        expect.objectContaining({ code: 'unknown-target', field: 'targetId', ref: 'r-2' }),
+        expect.objectContaining({ code: 'invalid-field', field: 'message', ref: 'r-3' }),
+        { type: 'error', code: 'invalid-field', field: 'ref', message: 'Invalid field "ref": expected a string of at most 64 characters' },
+        { type: 'error', code: 'invalid-field', field: 'ref', message: 'Invalid field "ref": expected a string of at most 64 characters' },
+      ]);
     });
 
     test('the sender needs not be known to broadcast, and every broadcast gets its own id', async () => {
@@ -416,7 +455,8 @@ describe('worker', () => {
       await h.send({ kind: 'gateway-heartbeat', gateway: 'g-live', at: T + timeout });
       await h.send({ kind: 'tick', at: T + timeout + 1 });
       const expired = await h.waitFor((c) => c.kind === 'gateway-expired');
-      expect(expired).toMatchObject({ gateway: 'g-dead', key: 'presence' });
+      // Its last record was the connect at T + 1: the gateway closes the sockets it opened by then.
+      expect(expired).toMatchObject({ gateway: 'g-dead', key: 'presence', lastSeen: T + 1 });
       await h.waitFor(disconnectedNotice('client-dead-2'));
       // Later ticks find nothing more to expire.
       await h.send({ kind: 'tick', at: T + timeout + 2 });
@@ -455,6 +495,27 @@ describe('worker', () => {
       await h.connect('marker', 'g2', T + 3);
       expect(h.commands().filter((c) => c.kind === 'gateway-expired')).toHaveLength(0);
       expect(h.commands().filter(isFrame('client-list')).at(-1)!.frame).toEqual({ type: 'client-list', clients: ['client-g2-1', 'marker'] });
+    });
+
+    test('after an outage longer than GATEWAY_TIMEOUT_MS, the gateways are given a fresh start, not expired by ticks held back', async () => {
+      // Ticks come every second and a gap of 3 s reads as a stall: an outage of 6 s leaves a gap of
+      // at least 5 s whatever the ticks' phase; the gateway expires 2 s after its last heartbeat.
+      const h = await setup({ GATEWAY_TIMEOUT_MS: '3000' });
+      const start = Date.now();
+      await h.send({ kind: 'gateway-heartbeat', gateway: 'g1', at: start });
+      await h.connect('client-g1-1', 'g1', start);
+      // Kafka is away: the worker's ticks and the gateway's heartbeats wait, until their timeouts.
+      h.bus.down();
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      const back = Date.now();
+      h.bus.up();
+      // The presence owner has reached the time the bus came back; then the gateway heartbeats again.
+      const clockAt = () => h.presence.received.filter((r) => r.key === CLOCK_PRESENCE_KEY).map((r) => (JSON.parse(r.value!) as { at: number }).at);
+      await h.presence.until(() => clockAt().some((at) => at >= back), 5000);
+      await h.send({ kind: 'gateway-heartbeat', gateway: 'g1', at: Date.now() });
+      await h.connect('marker', 'g1', Date.now());
+      expect(h.commands().filter(disconnectedNotice('client-g1-1'))).toHaveLength(0);
+      expect(h.commands().filter((c) => c.kind === 'gateway-expired')).toHaveLength(0);
     });
 
     test('the worker’s own ticks expire a silent gateway when nothing else arrives', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ConfigResourceTypes, Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
+import kafkajs, { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import { CmfError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Bus, OutgoingRecord, PartitionLag, PublishAck, PublishOptions, SubscribeOptions, Subscription, TopicSpec } from './bus.js';
@@ -30,6 +30,9 @@ export interface KafkaBusOptions {
 
 const HEALTH_TIMEOUT_MS = 3000;
 
+// kafkajs is CommonJS and Node cannot see this enum as a named export.
+const { ConfigResourceTypes } = kafkajs;
+
 /** Kafka's errors for a record or request the broker will never take, however often it is sent. */
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
 
@@ -44,15 +47,20 @@ function classifyProduceError(err: unknown): CmfError {
 }
 
 /**
- * Runs an admin read again while Kafka answers with a retriable error: kafkajs gives up at once on
- * some, such as "not the leader" just after a topic is created or while leadership moves.
+ * Whether an admin read may succeed when asked again: Kafka's retriable answers (kafkajs gives up
+ * at once on some, such as "not the leader" just after a topic is created or while leadership
+ * moves), and a TypeError kafkajs itself throws now and then when admin reads overlap.
  */
+const worthAgain = (err: unknown): boolean =>
+  (err as { retriable?: unknown }).retriable === true || (err instanceof TypeError && /node_modules\/kafkajs\//.test(err.stack ?? ''));
+
+/** Runs an admin read again while it fails in a way that may pass. */
 async function withRetries<T>(read: () => Promise<T>, attempts = 20): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await read();
     } catch (err) {
-      if (attempt >= attempts || (err as { retriable?: unknown }).retriable !== true) throw err;
+      if (attempt >= attempts || !worthAgain(err)) throw err;
       await delay(Math.min(1000, 50 * 2 ** attempt));
     }
   }

@@ -21,36 +21,66 @@ export interface ProducePipelineOptions {
   classify(err: unknown): CmfError;
 }
 
-interface Pending {
-  topic: string;
-  records: OutgoingRecord[];
-  bytes: number;
-  /** Set while a request carrying it is in flight: it can no longer be withdrawn. */
-  sent: boolean;
+/** One publish() call: answered once all its parts are acknowledged, or at its first failure. */
+interface Publish {
+  parts: Part[];
+  /** Parts not acknowledged yet. */
+  waiting: number;
+  /** The latest append time of its acknowledged parts' records. */
+  appendedAt: number | null;
   settled: boolean;
   timer: NodeJS.Timeout | undefined;
   resolve(ack: PublishAck): void;
   reject(err: unknown): void;
 }
 
+/** As many of a publish's records, in order, as one request may carry. */
+interface Part {
+  publish: Publish;
+  topic: string;
+  records: OutgoingRecord[];
+  bytes: number;
+  /** Set while a request carrying it is in flight: it can no longer be withdrawn. */
+  sent: boolean;
+}
+
 /** Bytes a record costs in a request: its key, its value and Kafka's per-record overhead. */
 const sizeOf = (r: OutgoingRecord): number => 70 + Buffer.byteLength(r.key) + (r.value?.length ?? 0);
 
+/** The records in order, cut into runs of at most `max` bytes. */
+function cut(records: OutgoingRecord[], sizes: number[], max: number): { records: OutgoingRecord[]; bytes: number }[] {
+  const runs: { records: OutgoingRecord[]; bytes: number }[] = [];
+  records.forEach((r, i) => {
+    const last = runs.at(-1);
+    if (last && last.bytes + sizes[i]! <= max) {
+      last.records.push(r);
+      last.bytes += sizes[i]!;
+    } else {
+      runs.push({ records: [r], bytes: sizes[i]! });
+    }
+  });
+  return runs;
+}
+
 /**
  * One ordered produce pipeline per publisher. Publishes queue in call order; one request is in
- * flight at a time, carrying as many queued publishes as fit in `maxRequestBytes`. So records
- * reach the broker in the order published, through outages and retries: a request is never
- * overtaken by a later one, and one that fails is rejected, never re-sent behind a later one.
+ * flight at a time, carrying as many queued publishes as fit in `maxRequestBytes`, and a publish
+ * larger than that goes in consecutive requests that each fit (a backlog's outputs never make a
+ * request the broker refuses). So records reach the broker in the order published, through
+ * outages and retries: a request is never overtaken by a later one, and one that fails is
+ * rejected, never re-sent behind a later one; the rest of a publish whose part failed is not sent
+ * either, so a caller that publishes it again never finds its tail ahead of its head.
  * A publish with a timeout that expires while still queued is withdrawn and never sent.
  */
 export class ProducePipeline {
-  private queue: Pending[] = [];
+  private queue: Part[] = [];
   private queuedBytes = 0;
   private inFlight: Promise<void> | undefined;
 
   constructor(private readonly options: ProducePipelineOptions) {}
 
   publish(topic: string, records: OutgoingRecord[], timeoutMs?: number): Promise<PublishAck> {
+    if (records.length === 0) return Promise.resolve({ appendedAt: null });
     const sizes = records.map(sizeOf);
     const bytes = sizes.reduce((a, b) => a + b, 0);
     const largest = Math.max(0, ...sizes);
@@ -63,9 +93,13 @@ export class ProducePipeline {
       return Promise.reject(new CmfError('bus-unavailable', `the produce queue is full (${this.options.maxQueuedBytes} bytes waiting for Kafka)`));
     }
     return new Promise<PublishAck>((resolve, reject) => {
-      const pending: Pending = { topic, records, bytes, sent: false, settled: false, timer: undefined, resolve, reject };
-      if (timeoutMs !== undefined) pending.timer = setTimeout(() => this.expire(pending, timeoutMs), timeoutMs);
-      this.queue.push(pending);
+      const publish: Publish = { parts: [], waiting: 0, appendedAt: null, settled: false, timer: undefined, resolve, reject };
+      for (const run of cut(records, sizes, this.options.maxRequestBytes)) {
+        publish.parts.push({ publish, topic, records: run.records, bytes: run.bytes, sent: false });
+      }
+      publish.waiting = publish.parts.length;
+      if (timeoutMs !== undefined) publish.timer = setTimeout(() => this.fail(publish, new CmfError('bus-unavailable', `not acknowledged by Kafka within ${timeoutMs} ms`)), timeoutMs);
+      this.queue.push(...publish.parts);
       this.queuedBytes += bytes;
       this.pump();
     });
@@ -79,31 +113,25 @@ export class ProducePipeline {
     }
   }
 
-  /** Rejects everything still queued (the bus is closing). */
-  abandon(err: CmfError): void {
-    for (const p of this.queue) this.settle(p, err);
-    this.queue = [];
-    this.queuedBytes = 0;
+  /** Rejects the publish and withdraws its parts not sent yet. */
+  private fail(publish: Publish, err: CmfError): void {
+    for (const part of publish.parts) if (!part.sent) this.withdraw(part);
+    this.settle(publish, err);
   }
 
-  private expire(p: Pending, timeoutMs: number): void {
-    if (!p.sent) this.withdraw(p);
-    this.settle(p, new CmfError('bus-unavailable', `not acknowledged by Kafka within ${timeoutMs} ms`));
-  }
-
-  private withdraw(p: Pending): void {
-    const i = this.queue.indexOf(p);
+  private withdraw(part: Part): void {
+    const i = this.queue.indexOf(part);
     if (i < 0) return;
     this.queue.splice(i, 1);
-    this.queuedBytes -= p.bytes;
+    this.queuedBytes -= part.bytes;
   }
 
-  private settle(p: Pending, outcome: PublishAck | CmfError): void {
-    if (p.settled) return;
-    p.settled = true;
-    clearTimeout(p.timer);
-    if (outcome instanceof CmfError) p.reject(outcome);
-    else p.resolve(outcome);
+  private settle(publish: Publish, outcome: PublishAck | CmfError): void {
+    if (publish.settled) return;
+    publish.settled = true;
+    clearTimeout(publish.timer);
+    if (outcome instanceof CmfError) publish.reject(outcome);
+    else publish.resolve(outcome);
   }
 
   /** Starts the next request when none is in flight. */
@@ -118,36 +146,40 @@ export class ProducePipeline {
   }
 
   private async sendNext(): Promise<void> {
-    const batch: Pending[] = [];
+    const batch: Part[] = [];
     let bytes = 0;
     while (this.queue.length > 0 && (batch.length === 0 || bytes + this.queue[0]!.bytes <= this.options.maxRequestBytes)) {
-      const p = this.queue.shift()!;
-      this.queuedBytes -= p.bytes;
-      if (p.settled) continue;
-      p.sent = true;
-      bytes += p.bytes;
-      batch.push(p);
+      const part = this.queue.shift()!;
+      this.queuedBytes -= part.bytes;
+      if (part.publish.settled) continue;
+      part.sent = true;
+      bytes += part.bytes;
+      batch.push(part);
     }
     if (batch.length === 0) return;
-    // Per topic, the records in publish order, and where each publish's records start.
+    // Per topic, the records in publish order, and where each part's records start.
     const request: SendRequest = [];
     const placed: { topic: number; from: number }[] = [];
-    for (const p of batch) {
-      let i = request.findIndex((t) => t.topic === p.topic);
-      if (i < 0) i = request.push({ topic: p.topic, messages: [] }) - 1;
+    for (const part of batch) {
+      let i = request.findIndex((t) => t.topic === part.topic);
+      if (i < 0) i = request.push({ topic: part.topic, messages: [] }) - 1;
       placed.push({ topic: i, from: request[i]!.messages.length });
-      for (const r of p.records) request[i]!.messages.push(r);
+      for (const r of part.records) request[i]!.messages.push(r);
     }
     try {
       const result = await this.options.send(request);
-      batch.forEach((p, j) => {
+      batch.forEach((part, j) => {
         const { topic, from } = placed[j]!;
-        const times = result[topic]!.slice(from, from + p.records.length).filter((t): t is number => t !== null);
-        this.settle(p, { appendedAt: times.length > 0 ? Math.max(...times) : null });
+        const { publish } = part;
+        for (const t of result[topic]!.slice(from, from + part.records.length)) {
+          if (t !== null) publish.appendedAt = Math.max(publish.appendedAt ?? t, t);
+        }
+        publish.waiting -= 1;
+        if (publish.waiting === 0) this.settle(publish, { appendedAt: publish.appendedAt });
       });
     } catch (err) {
       const failure = this.options.classify(err);
-      for (const p of batch) this.settle(p, failure);
+      for (const part of batch) this.fail(part.publish, failure);
     }
   }
 }

@@ -156,6 +156,12 @@ export const GatewayExpiredCommandSchema = z.object({
   kind: z.literal('gateway-expired'),
   id: z.string(),
   gateway: z.string(),
+  /**
+   * The newest `at` the cluster had from the gateway (its own clock) when it dropped it: every
+   * client it announced gone had connected by then. Connections opened later (the gateway woke
+   * up and took new clients, whose connects came after) are not meant. Absent: all of them.
+   */
+  lastSeen: z.number().optional(),
 });
 
 export const WsOutRecordSchema = z.discriminatedUnion('kind', [
