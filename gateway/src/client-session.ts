@@ -1,8 +1,11 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
-import { CloseCodes, type ErrorFrame, type Logger, type Metrics } from '@cmf/shared';
+import { CloseCodes, type ErrorFrame, type FrameAuth, type Logger, type Metrics } from '@cmf/shared';
+import { closeListener, protocolCloseCode } from './close-listener.js';
 import { Connection } from './connection.js';
 import type { ConnectionRegistry } from './connection-registry.js';
+import { createFrameGuard } from './frame-guard.js';
+import type { FrameLimits } from './frame-limiter.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { Relay } from './relay.js';
 
@@ -13,6 +16,7 @@ export interface SessionDeps {
   metrics: Metrics;
   log: Logger;
   maxBufferedBytes: number;
+  limits: FrameLimits;
 }
 
 const busUnavailable: ErrorFrame = {
@@ -29,23 +33,28 @@ export function announceDisconnect(conn: Connection, relay: Relay, log: Logger, 
 }
 
 /**
- * A new client's life on this gateway: `welcome`, its connect relayed, each frame relayed as
- * received, its disconnect announced when the socket ends.
+ * A new client's life on this gateway: `welcome`, its connect relayed, each frame that passes the
+ * frame guard relayed as received (with who sent it, when authenticated), its disconnect announced
+ * when the socket ends.
  */
-export function openSession(ws: WebSocket, socket: Duplex, deps: SessionDeps): Connection {
+export function openSession(ws: WebSocket, socket: Duplex, deps: SessionDeps, auth?: FrameAuth): Connection {
   const { registry, relay, counters, metrics, log, maxBufferedBytes } = deps;
-  const conn = new Connection(registry.nextId(), ws, socket);
+  const conn = new Connection(registry.nextId(), ws, socket, closeListener(counters, log), auth);
   registry.add(conn);
   counters.connectionsOpened += 1;
-  ws.on('error', (err) => log.debug('socket error', { clientId: conn.id, err }));
-  ws.on('pong', () => {
-    conn.alive = true;
+  const guard = createFrameGuard(conn, deps);
+  ws.on('error', (err) => {
+    log.debug('socket error', { clientId: conn.id, err });
+    const code = protocolCloseCode(err);
+    if (code !== undefined) conn.closedBy(code, err.message);
   });
-  ws.on('message', (data: RawData) => {
+  ws.on('pong', (data) => conn.pong(data));
+  ws.on('message', (data: RawData, isBinary: boolean) => {
     // binaryType is ws's default, 'nodebuffer': one Buffer per message, fragments joined.
-    const text = (data as Buffer).toString('utf8');
+    const text = guard(data as Buffer, isBinary);
+    if (text === undefined) return;
     counters.framesIn += 1;
-    relay.frame(conn.id, text).catch((err: unknown) => {
+    relay.frame(conn.id, text, conn.auth).catch((err: unknown) => {
       log.warn('frame not relayed', { clientId: conn.id, err });
       metrics.countError('gateway', 'bus-unavailable');
       conn.send([Buffer.from(JSON.stringify(busUnavailable))], maxBufferedBytes);
@@ -53,7 +62,8 @@ export function openSession(ws: WebSocket, socket: Duplex, deps: SessionDeps): C
   });
   ws.on('close', (code) => {
     registry.remove(conn);
-    void announceDisconnect(conn, relay, log, code);
+    conn.closedBy(code, 'closed by the client');
+    void announceDisconnect(conn, relay, log, conn.closeCode ?? code);
   });
   ws.send(JSON.stringify({ type: 'welcome', clientId: conn.id }));
   relay.connect(conn.id).catch((err: unknown) => {

@@ -66,9 +66,8 @@ export function createCommandExecutor({ gatewayId, registry, counters, log, maxB
 
   const execute = (p: BatchPlan): void => {
     for (const [conn, frames] of p.outgoing) {
-      const result = conn.send(frames, maxBufferedBytes);
-      if (result === 'sent') counters.framesOut += frames.length;
-      else if (result === 'slow') conn.close(CloseCodes.slowConsumer, 'Slow consumer');
+      // A slow consumer is cut off by send itself.
+      if (conn.send(frames, maxBufferedBytes) === 'sent') counters.framesOut += frames.length;
     }
     counters.kicks += p.kicked.size;
     for (const conn of p.kicked) conn.close(CloseCodes.kicked, 'Kicked');

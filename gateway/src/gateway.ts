@@ -17,7 +17,7 @@ import { ConnectionRegistry } from './connection-registry.js';
 import { gatewayMetrics } from './gateway-metrics.js';
 import { startLiveness } from './liveness.js';
 import { Relay } from './relay.js';
-import { admit, refuseUpgrade, type UpgradeRule } from './upgrade-policy.js';
+import { admit, refuseUpgrade, type Admission, type UpgradeRule } from './upgrade-policy.js';
 
 export interface GatewayDeps {
   bus: Bus;
@@ -25,7 +25,11 @@ export interface GatewayDeps {
   logger: Logger;
   /** Where the gateway counts connections and frames; default: metrics of its own. */
   metrics?: Metrics;
-  /** Rules an upgrade must pass before it becomes a socket, in order (see upgrade-policy.ts). */
+  /**
+   * Rules an upgrade must pass before it becomes a socket, in order (see upgrade-policy.ts);
+   * upgradeRules(config) builds the configured ones. The gateway checks its own first: that it is
+   * accepting, and MAX_CONNECTIONS.
+   */
   rules?: UpgradeRule[];
 }
 
@@ -52,7 +56,10 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
   const registry = new ConnectionRegistry(id);
   const relay = new Relay(bus, config.topics.in, id);
   const maxBufferedBytes = config.MAX_BUFFERED_BYTES;
+  const limits = { ratePerS: config.CLIENT_RATE_PER_S, burst: config.CLIENT_BURST, abuseS: config.CLIENT_ABUSE_S };
   let accepting = false;
+  // Upgrades admitted by the cap but not yet sockets: counted, so concurrent upgrades cannot overshoot it.
+  let upgrading = 0;
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -66,7 +73,22 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
   const subscription = await bus.subscribe({ topic: config.topics.out, label: `${config.GATEWAY_GROUP_PREFIX}-${id}`, onBatch });
   const uncount = counters.countConnections(() => registry.size);
   const stopLiveness = startLiveness({ registry, relay, log, heartbeatMs: config.GATEWAY_HEARTBEAT_MS, pingMs: config.PING_INTERVAL_MS });
-  const accepted: UpgradeRule = () => (accepting ? { ok: true } : { ok: false, status: 503, reason: 'The gateway is not accepting connections' });
+  const capacity = (): Admission => {
+    if (!accepting) return { ok: false, status: 503, reason: 'The gateway is not accepting connections' };
+    if (registry.size + upgrading >= config.MAX_CONNECTIONS) {
+      return { ok: false, status: 503, reason: `The gateway holds its maximum of ${config.MAX_CONNECTIONS} connections (MAX_CONNECTIONS)` };
+    }
+    return { ok: true };
+  };
+  const refuse = (req: IncomingMessage, socket: Duplex, status: number, reason: string): void => {
+    counters.countRefusal(status);
+    // The reason, never the URL or headers: they may hold the token. Floods (429, 503) are counted, not logged line by line.
+    const fields = { status, reason, address: req.socket.remoteAddress };
+    if (status === 401 || status === 403) log.info('upgrade refused', fields);
+    else log.debug('upgrade refused', fields);
+    refuseUpgrade(socket, status, reason);
+  };
+  const session = { registry, relay, counters, metrics, log, maxBufferedBytes, limits };
   accepting = true;
   log.info('gateway started', { gateway: id });
 
@@ -81,10 +103,20 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
     probes: createProbes({ bus, config, component: 'gateway', gateway: id, clients: () => registry.size, serving: () => accepting }),
     handleUpgrade(req, socket, head) {
       socket.on('error', (err) => log.debug('upgrade socket error', { err }));
-      void admit([accepted, ...rules], req).then((admission) => {
-        if (!admission.ok) refuseUpgrade(socket, admission.status, admission.reason);
-        else wss.handleUpgrade(req, socket, head, (ws) => openSession(ws, socket, { registry, relay, counters, metrics, log, maxBufferedBytes }));
-      });
+      const room = capacity();
+      if (!room.ok) return refuse(req, socket, room.status, room.reason);
+      upgrading += 1;
+      void admit(rules, req)
+        .catch((err: unknown): Admission => {
+          log.error('an upgrade rule failed', { err });
+          return { ok: false, status: 503, reason: 'The upgrade could not be checked' };
+        })
+        .then((admission) => {
+          upgrading -= 1;
+          if (!admission.ok) refuse(req, socket, admission.status, admission.reason);
+          else if (!accepting) refuse(req, socket, 503, 'The gateway is not accepting connections');
+          else wss.handleUpgrade(req, socket, head, (ws) => openSession(ws, socket, session, admission.auth));
+        });
     },
     async close() {
       if (!accepting) return;

@@ -1,4 +1,4 @@
-import { encodeRecord, PRESENCE_KEY, type Bus, type WsInRecord } from '@cmf/shared';
+import { encodeRecord, PRESENCE_KEY, type Bus, type FrameAuth, type FrameRecord, type WsInRecord } from '@cmf/shared';
 
 /** The gateway's only way into ws-in: client frames keyed by client, presence events by PRESENCE_KEY. */
 export class Relay {
@@ -8,9 +8,11 @@ export class Relay {
     private readonly gateway: string,
   ) {}
 
-  /** A client's frame as received; the gateway never parses it. */
-  frame(clientId: string, data: string): Promise<void> {
-    return this.publish(clientId, { kind: 'frame', clientId, gateway: this.gateway, receivedAt: Date.now(), data });
+  /** A client's frame as received, with who sent it when the connection authenticated; the gateway never parses it. */
+  frame(clientId: string, data: string, auth?: FrameAuth): Promise<void> {
+    const record: FrameRecord = { kind: 'frame', clientId, gateway: this.gateway, receivedAt: Date.now(), data };
+    if (auth) record.auth = auth;
+    return this.publish(clientId, record);
   }
 
   connect(clientId: string): Promise<void> {
