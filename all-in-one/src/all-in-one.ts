@@ -46,7 +46,7 @@ export async function startAllInOne(config: Config, logger: Logger): Promise<All
   await bus.ensureTopics(topicSpecs(config));
   const worker = await createWorker({ bus, config, logger, metrics });
   const view = await PresenceView.start(bus, config.topics.presence, logger);
-  const gateway = await createGateway({ bus, config, logger, metrics, rules: upgradeRules(config) });
+  const gateway = await createGateway({ bus, config, logger, metrics, rules: upgradeRules(config, logger) });
   const app = express();
   app.disable('x-powered-by');
   const page = clientSimulatorPage();

@@ -15,7 +15,7 @@ const POLICY_CLOSES: ReadonlySet<number> = new Set([
 export function closeListener(counters: GatewayMetrics, log: Logger): CloseListener {
   return (conn, code, reason) => {
     counters.countClose(code);
-    const fields = { clientId: conn.id, code, reason, unread: conn.unread };
+    const fields = { clientId: conn.id, code, reason, unread: conn.unread, queued: conn.ws.bufferedAmount };
     if (POLICY_CLOSES.has(code)) log.info('closing a socket', fields);
     else log.debug('socket closed', fields);
   };

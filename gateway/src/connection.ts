@@ -1,6 +1,10 @@
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { CloseCodes, type FrameAuth } from '@cmf/shared';
+import { loopTurn } from './loop-turns.js';
+
+/** Unconfirmed marks remembered per socket; beyond them pings still go out, only their send turn is not kept. */
+const MAX_MARKS = 64;
 
 /** What became of a send: 'slow' means the socket was just cut off as a slow consumer. */
 export type SendResult = 'sent' | 'closed' | 'slow';
@@ -16,7 +20,10 @@ export type CloseListener = (conn: Connection, code: number, reason: string) => 
  * the kernel's send and receive buffers hold megabytes more. So every quarter of the limit the
  * gateway pings with the count of bytes written so far, and the client's pong (RFC 6455: it echoes
  * the ping's data, after reading everything before it) confirms what it has read. Written minus
- * confirmed is what the client has not read, wherever it waits.
+ * confirmed is what the client has not read, wherever it waits. A client is slow when that passes
+ * the limit and it has left a mark unanswered that it had the time to answer (one sent before the
+ * gateway last read its sockets); whatever the marks say, the process itself never queues more
+ * than the limit for one socket.
  */
 export class Connection {
   /** Answered the last ping. */
@@ -28,6 +35,8 @@ export class Connection {
   private written = 0;
   private confirmed = 0;
   private marked = 0;
+  /** Marks sent and not yet confirmed, oldest first, with the loop turn each was sent in. */
+  private readonly marks: { bytes: number; turn: number }[] = [];
 
   constructor(
     readonly id: string,
@@ -54,7 +63,7 @@ export class Connection {
    */
   send(frames: readonly Buffer[], maxUnread: number): SendResult {
     if (this.ws.readyState !== WebSocket.OPEN || this.closing) return 'closed';
-    if (this.unread > maxUnread || this.ws.bufferedAmount > maxUnread) {
+    if (this.isSlow(maxUnread)) {
       this.cutOff(CloseCodes.slowConsumer, 'Slow consumer');
       return 'slow';
     }
@@ -65,6 +74,7 @@ export class Connection {
     }
     if (this.written - this.marked >= maxUnread / 4) {
       this.marked = this.written;
+      if (this.marks.length < MAX_MARKS) this.marks.push({ bytes: this.written, turn: loopTurn() });
       this.ws.ping(String(this.written));
     }
     this.socket.uncork();
@@ -77,7 +87,17 @@ export class Connection {
     if (data.length === 0 || data.length > 16) return;
     const mark = Number(data.toString('latin1'));
     // Never beyond what was written: a forged pong cannot hide a backlog held in this process.
-    if (Number.isSafeInteger(mark) && mark > this.confirmed && mark <= this.written) this.confirmed = mark;
+    if (!Number.isSafeInteger(mark) || mark <= this.confirmed || mark > this.written) return;
+    this.confirmed = mark;
+    while (this.marks.length > 0 && this.marks[0]!.bytes <= mark) this.marks.shift();
+  }
+
+  /** The bytes queued in this process pass the limit, or the client has not read that many and had the time to say it had. */
+  private isSlow(maxUnread: number): boolean {
+    if (this.ws.bufferedAmount > maxUnread) return true;
+    if (this.unread <= maxUnread) return false;
+    const oldest = this.marks[0];
+    return oldest !== undefined && oldest.turn < loopTurn() - 1;
   }
 
   close(code: number, reason: string): void {
@@ -85,9 +105,12 @@ export class Connection {
   }
 
   /**
-   * Ends the socket now: its close frame is written if the socket takes it at once, then the
-   * socket is destroyed, so nothing (memory, the close itself) waits behind data the client is not
-   * reading. The client sees the close code if the frame got through, 1006 if it did not.
+   * Ends the socket now, so that nothing (memory, the close itself) waits behind data the client
+   * is not reading: the close frame is written, and the socket destroyed at once. When the
+   * process queued nothing for the socket, the frame is in the kernel's buffer and the client
+   * reads the close code after the data before it; otherwise it is dropped with the queue, and
+   * so is it when the client sends anything after the close (its pongs: the kernel answers a
+   * closed socket with a reset, which discards what the client has not read). Then it sees 1006.
    */
   cutOff(code: number, reason: string): void {
     if (this.settle(code, reason)) this.ws.close(code, reason);

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
-import type { FrameAuth } from '@cmf/shared';
+import type { FrameAuth, Logger } from '@cmf/shared';
 import type { Admission, UpgradeRule } from './upgrade-policy.js';
 
 export interface JwtOptions {
@@ -39,7 +39,7 @@ function rolesOf(payload: JWTPayload, claim: string): string[] {
  * are 401 with the reason (never the token); a key set that cannot be fetched is 503. An admitted
  * connection carries the token's `sub` and roles into every ws-in record it causes.
  */
-export function jwtAuthRule({ secret, jwksUrl, audience, issuer, rolesClaim }: JwtOptions): UpgradeRule {
+export function jwtAuthRule({ secret, jwksUrl, audience, issuer, rolesClaim }: JwtOptions, log: Logger): UpgradeRule {
   const key = secret ? new TextEncoder().encode(secret) : createRemoteJWKSet(new URL(jwksUrl!));
   const options = { algorithms: secret ? ['HS256'] : ASYMMETRIC, audience, issuer, requiredClaims: ['exp'] };
   return async (req): Promise<Admission> => {
@@ -54,7 +54,8 @@ export function jwtAuthRule({ secret, jwksUrl, audience, issuer, rolesClaim }: J
       if (err instanceof errors.JOSEError && !KEY_SET_UNAVAILABLE.has(err.code)) {
         return { ok: false, status: 401, reason: `Invalid token: ${err.message}` };
       }
-      return { ok: false, status: 503, reason: `Token keys unavailable: ${err instanceof Error ? err.message : String(err)}` };
+      log.warn('token keys unavailable', { jwksUrl, err });
+      return { ok: false, status: 503, reason: 'Token keys unavailable: try again later' };
     }
   };
 }

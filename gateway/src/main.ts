@@ -8,7 +8,7 @@ await runService('gateway', async (config, logger) => {
   const metrics = new Metrics({ processMetrics: true });
   const bus = createBus(config, logger, metrics);
   await bus.ensureTopics(topicSpecs(config));
-  const gateway = await createGateway({ bus, config, logger, metrics, rules: upgradeRules(config) });
+  const gateway = await createGateway({ bus, config, logger, metrics, rules: upgradeRules(config, logger) });
   const server = createGatewayServer(gateway, metrics);
   const port = await listen(server, config.PORT, config.HOST);
   logger.info('listening', { port, gateway: gateway.id });

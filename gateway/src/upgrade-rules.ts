@@ -1,4 +1,4 @@
-import type { Config } from '@cmf/shared';
+import type { Config, Logger } from '@cmf/shared';
 import { ConnectRate } from './connect-rate.js';
 import { jwtAuthRule } from './jwt-auth-rule.js';
 import { originRule } from './origin-rule.js';
@@ -10,7 +10,7 @@ import type { UpgradeRule } from './upgrade-policy.js';
  * composition roots build them here, in one place; the gateway adds its own state's rules
  * (accepting, MAX_CONNECTIONS) in front.
  */
-export function upgradeRules(config: Config): UpgradeRule[] {
+export function upgradeRules(config: Config, logger: Logger): UpgradeRule[] {
   const rules = [
     new ConnectRate({ perSecond: config.MAX_CONNECTS_PER_S, trustProxyHops: config.TRUST_PROXY_HOPS }).rule,
     originRule({ allowed: config.ALLOWED_ORIGINS, required: config.REQUIRE_ORIGIN }),
@@ -23,7 +23,7 @@ export function upgradeRules(config: Config): UpgradeRule[] {
         audience: config.JWT_AUDIENCE,
         issuer: config.JWT_ISSUER,
         rolesClaim: config.JWT_ROLES_CLAIM,
-      }),
+      }, logger.child('gateway')),
     );
   }
   return rules;

@@ -73,6 +73,8 @@ export class RawWsClient {
       total += chunk.length;
       this.take(chunk);
     }
+    // A read of nothing lets the stream fetch more, or notice the end of it.
+    if (this.socket.readableLength === 0) this.socket.read(0);
     return total;
   }
 

@@ -58,7 +58,7 @@ export async function setup(env: Record<string, string> = {}): Promise<Harness> 
   const wsIn = new Collector();
   await bus.subscribe({ topic: config.topics.in, fromBeginning: true, onBatch: wsIn.onBatch });
   const metrics = new Metrics();
-  const gateway = await createGateway({ bus, config, logger, metrics, rules: upgradeRules(config) });
+  const gateway = await createGateway({ bus, config, logger, metrics, rules: upgradeRules(config, logger) });
   const server = createGatewayServer(gateway, metrics);
   const port = await listen(server, 0, '127.0.0.1');
   open.push({
