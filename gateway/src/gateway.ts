@@ -68,6 +68,10 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
     maxPayload: config.MAX_PAYLOAD_BYTES,
     // A message's fragments count against maxPayload as a whole; this caps their number too.
     maxFragments: 1024,
+    // One message per socket per event-loop turn: a client that sends thousands of frames at once
+    // is read at the pace of everyone else (the rest waits in its TCP buffers), so its burst is
+    // interleaved with other clients' traffic instead of running ahead of it.
+    allowSynchronousEvents: false,
   });
   const onBatch = createCommandExecutor({ gatewayId: id, registry, counters, log, maxBufferedBytes });
   const subscription = await bus.subscribe({ topic: config.topics.out, label: `${config.GATEWAY_GROUP_PREFIX}-${id}`, onBatch });

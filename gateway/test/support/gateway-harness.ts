@@ -43,7 +43,7 @@ export async function closeAll(): Promise<void> {
 }
 
 /** Closed by closeAll(), before the gateways. */
-export function track<T extends { close(): Promise<unknown> }>(...items: T[]): void {
+export function track(...items: { close(): Promise<unknown> }[]): void {
   open.unshift(...items);
 }
 
