@@ -83,8 +83,11 @@ describe('docker-compose.yml', () => {
     for (const [, s] of cmfServices) if (s.environment?.KAFKA_BROKERS) expect(s.environment.KAFKA_BROKERS).toBe(internal);
   });
 
-  test('the simulator page points browsers at the published gateway', () => {
+  test('the simulator page points browsers at the published gateway, which allows the page’s origin', () => {
     expect(services['client-simulator']!.environment!.SIMULATOR_GATEWAY_URL).toBe(`ws://localhost:${published(services.gateway!)[0]}`);
+    const origins = String(services.gateway!.environment!.ALLOWED_ORIGINS).split(',');
+    expect(origins).toContain(`http://localhost:${published(services['client-simulator']!)[0]}`);
+    expect(ConfigSchema.shape.ALLOWED_ORIGINS.safeParse(services.gateway!.environment!.ALLOWED_ORIGINS).success).toBe(true);
   });
 });
 
