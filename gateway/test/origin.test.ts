@@ -21,6 +21,16 @@ describe('Origin', () => {
     ]);
   });
 
+  test('its own origin by a name counts only for localhost: another name may be an attacker’s, pointed here (DNS rebinding)', async () => {
+    const h = await setup();
+    const as = (host: string) => ({ headers: { Host: host, Origin: `http://${host}` } });
+    expect(await upgradeStatus(h.url, as(`localhost:${h.port}`))).toBe(101);
+    expect(await upgradeStatus(h.url, as(`[::1]:${h.port}`))).toBe(101);
+    expect(await upgradeStatus(h.url, as(`rebound.attacker.example:${h.port}`))).toBe(403);
+    const listed = await setup({ ALLOWED_ORIGINS: 'http://cmf.internal:8088' });
+    expect(await upgradeStatus(listed.url, { headers: { Host: 'cmf.internal:8088', Origin: 'http://cmf.internal:8088' } })).toBe(101);
+  });
+
   test('ALLOWED_ORIGINS lists the origins allowed, exactly', async () => {
     const h = await setup({ ALLOWED_ORIGINS: 'http://localhost:8080, https://Simulator.Example.com/' });
     expect(await upgradeStatus(h.url, withOrigin('http://localhost:8080'))).toBe(101);

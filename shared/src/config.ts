@@ -87,7 +87,7 @@ export const ConfigSchema = z.object({
   JWT_ROLES_CLAIM: z.string().min(1).default('roles'),
   /** The role that lets a connection kick (`kick-one`, `kick-all`) when authentication is on. */
   JWT_ADMIN_ROLE: z.string().min(1).default('admin'),
-  /** Origins (scheme://host[:port]) whose pages may open sockets, comma-separated, `*` for any; unset: only the gateway's own origin. */
+  /** Origins (scheme://host[:port]) whose pages may open sockets, comma-separated, `*` for any; unset: only the gateway's own origin, at localhost or an IP address. */
   ALLOWED_ORIGINS: list.pipe(z.array(origin)).optional(),
   /** Refuse upgrades that carry no Origin header (non-browser clients send none). */
   REQUIRE_ORIGIN: bool.default(false),
