@@ -21,10 +21,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-const slowClosed = async (): Promise<number> =>
-  sample(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text(), 'cmf_gateway_closes_total{code="4008"}') ?? 0;
-
-test('one sender flooding a frozen recipient with direct messages cannot get it cut off before about 5 s', async () => {
+/** A recipient that has stopped reading (once it saw itself connected), and a sender that knows it. */
+async function victimAndSender(): Promise<{ victim: RawWsClient; victimId: string; sender: TestClient }> {
   const victim = await RawWsClient.connect(server.port);
   victim.readAll();
   await victim.until(() => victim.texts.some((t) => t.includes('"type":"client-list"')));
@@ -32,6 +30,14 @@ test('one sender flooding a frozen recipient with direct messages cannot get it 
   const sender = await TestClient.connect(`ws://127.0.0.1:${server.port}`);
   await sender.until(() => sender.lastClientList()?.includes(victimId) ?? false);
   victim.stop();
+  return { victim, victimId, sender };
+}
+
+const slowClosed = async (): Promise<number> =>
+  sample(await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text(), 'cmf_gateway_closes_total{code="4008"}') ?? 0;
+
+test('one sender flooding a frozen recipient with direct messages cannot get it cut off before about 5 s', async () => {
+  const { victim, victimId, sender } = await victimAndSender();
   const frozenAt = performance.now();
   const frozenBytes = victim.bytesRead;
 
@@ -63,13 +69,7 @@ test('one sender flooding a frozen recipient with direct messages cannot get it 
 });
 
 test('a recipient that reads again in time has missed nothing', async () => {
-  const victim = await RawWsClient.connect(server.port);
-  victim.readAll();
-  await victim.until(() => victim.texts.some((t) => t.includes('"type":"client-list"')));
-  const victimId = (JSON.parse(victim.texts.find((t) => t.includes('"welcome"'))!) as { clientId: string }).clientId;
-  const sender = await TestClient.connect(`ws://127.0.0.1:${server.port}`);
-  await sender.until(() => sender.lastClientList()?.includes(victimId) ?? false);
-  victim.stop();
+  const { victim, victimId, sender } = await victimAndSender();
   let sent = 0;
   const flood = setInterval(() => {
     sender.send({ type: 'broadcast-one', targetId: victimId, message: `${sent} ${'y'.repeat(60_000)}` });
