@@ -4,8 +4,8 @@ import { CloseCodes, type ErrorFrame, type FrameAuth, type Logger, type Metrics 
 import { closeListener, protocolCloseCode } from './close-listener.js';
 import { Connection } from './connection.js';
 import type { ConnectionRegistry } from './connection-registry.js';
-import { createFrameGuard } from './frame-guard.js';
-import type { FrameLimits } from './frame-limiter.js';
+import { createFrameGuard, type FrameLimits } from './frame-guard.js';
+
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { Relay } from './relay.js';
 
@@ -42,17 +42,7 @@ export function openSession(ws: WebSocket, socket: Duplex, deps: SessionDeps, au
   const conn = new Connection(registry.nextId(), ws, socket, closeListener(counters, log), auth);
   registry.add(conn);
   counters.connectionsOpened += 1;
-  const guard = createFrameGuard(conn, deps);
-  ws.on('error', (err) => {
-    log.debug('socket error', { clientId: conn.id, err });
-    const code = protocolCloseCode(err);
-    if (code !== undefined) conn.closedBy(code, err.message);
-  });
-  ws.on('pong', (data) => conn.pong(data));
-  ws.on('message', (data: RawData, isBinary: boolean) => {
-    // binaryType is ws's default, 'nodebuffer': one Buffer per message, fragments joined.
-    const text = guard(data as Buffer, isBinary);
-    if (text === undefined) return;
+  const guard = createFrameGuard(conn, deps, (text) => {
     counters.framesIn += 1;
     relay.frame(conn.id, text, conn.auth).catch((err: unknown) => {
       log.warn('frame not relayed', { clientId: conn.id, err });
@@ -60,7 +50,16 @@ export function openSession(ws: WebSocket, socket: Duplex, deps: SessionDeps, au
       conn.send([Buffer.from(JSON.stringify(busUnavailable))], maxBufferedBytes);
     });
   });
+  ws.on('error', (err) => {
+    log.debug('socket error', { clientId: conn.id, err });
+    const code = protocolCloseCode(err);
+    if (code !== undefined) conn.closedBy(code, err.message);
+  });
+  ws.on('pong', (data) => conn.pong(data));
+  // binaryType is ws's default, 'nodebuffer': one Buffer per message, fragments joined.
+  ws.on('message', (data: RawData, isBinary: boolean) => guard.take(data as Buffer, isBinary));
   ws.on('close', (code) => {
+    guard.stop();
     registry.remove(conn);
     conn.closedBy(code, 'closed by the client');
     void announceDisconnect(conn, relay, log, conn.closeCode ?? code);

@@ -29,7 +29,7 @@ async function deliver(h: Harness, count: number, bytes: number): Promise<void> 
 const slowClosed = async (h: Harness): Promise<number | undefined> => sample(await h.metrics(), 'cmf_gateway_closes_total{code="4008"}');
 
 describe('slow readers', () => {
-  test('a client that stops reading is cut off once it has not read MAX_BUFFERED_BYTES, wherever the bytes wait; it sees 4008 when it reads again', async () => {
+  test('a client that stops reading is cut off once it has not read MAX_BUFFERED_BYTES, wherever the bytes wait; its backlog coming in one read, it sees 4008', async () => {
     const limit = 64 * 1024;
     const h = await setup({ MAX_BUFFERED_BYTES: String(limit) });
     const frozen = await RawWsClient.connect(h.port);

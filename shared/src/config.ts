@@ -91,9 +91,9 @@ export const ConfigSchema = z.object({
   ALLOWED_ORIGINS: list.pipe(z.array(origin)).optional(),
   /** Refuse upgrades that carry no Origin header (non-browser clients send none). */
   REQUIRE_ORIGIN: bool.default(false),
-  /** Tokens per second each connection's bucket refills with: a frame costs one per started KiB. */
+  /** Tokens per second a connection's frames pass at: a frame costs one per started KiB. */
   CLIENT_RATE_PER_S: positiveInt.default(100),
-  /** Tokens each connection's bucket holds: its largest burst. */
+  /** Tokens of a connection's frames that may wait their turn (a burst); a frame beyond them is refused. */
   CLIENT_BURST: positiveInt.default(500),
   /** A connection whose frames keep being refused for this many seconds is closed with 1008. */
   CLIENT_ABUSE_S: positiveInt.default(10),
@@ -176,7 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.CLIENT_BURST < largestFrameCost) {
     throw new CmfError(
       'invalid-config',
-      `Invalid configuration: CLIENT_BURST=${raw.CLIENT_BURST} is below the ${largestFrameCost} tokens a frame of MAX_PAYLOAD_BYTES costs: such frames could never be sent`,
+      `Invalid configuration: CLIENT_BURST=${raw.CLIENT_BURST} is below the ${largestFrameCost} tokens a frame of MAX_PAYLOAD_BYTES costs: such frames could never wait their turn`,
     );
   }
   const authenticated = Boolean(raw.ADMIN_TOKEN ?? raw.JWT_SECRET ?? raw.JWT_JWKS_URL);

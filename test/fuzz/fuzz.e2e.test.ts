@@ -95,6 +95,7 @@ beforeAll(async () => {
     // The fuzz is aimed at parsing, not at the rate limit; and no fuzz frame may kick anyone.
     CLIENT_RATE_PER_S: '1000000',
     CLIENT_BURST: '1000000',
+    CLIENT_PACE_PER_S: '1000000',
     ALLOW_CLIENT_KICK: 'false',
   });
 });
