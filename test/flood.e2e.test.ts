@@ -1,35 +1,47 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 import { ServiceProcess } from './support/service-process.js';
-import { TestClient } from './support/test-client.js';
 
 /*
  * A noisy neighbour: one client floods broadcasts at 10,000 frames a second (100 times its rate
  * limit) while 100 others exchange direct messages; with the default limits, the others' p99
  * latency stays within twice its value without the flood. The server is `npm start` (memory bus)
- * as a process of its own, the flooder another, so the clients here measure only what they
- * receive. Quiet and flooded phases alternate, so that whatever else the machine runs weighs on
- * both alike.
+ * as a process of its own, the flooder another, at the lowest CPU priority: on this machine its
+ * CPU is the server's too, where a real flooder's is its own. The clients here look only at their
+ * direct messages (they receive the broadcasts the limit lets through, but do not parse them).
+ * Quiet and flooded phases alternate, so that whatever else the machine runs weighs on both alike.
  */
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const BYSTANDERS = 100;
 const EVERY_MS = 200;
 const PHASE_MS = 1500;
-const ROUNDS = 3;
+const ROUNDS = 4;
 const FLOOD_PER_S = 10_000;
 
+interface Bystander {
+  ws: WebSocket;
+  id: string;
+}
+
 let server: ServiceProcess;
-const clients: TestClient[] = [];
+const clients: Bystander[] = [];
+
+/** Connects and resolves with the client id from `welcome`. */
+async function connect(): Promise<Bystander> {
+  const ws = new WebSocket(server.wsUrl);
+  const welcome = await new Promise<string>((resolve) => ws.once('message', (data: Buffer) => resolve(data.toString())));
+  return { ws, id: (JSON.parse(welcome) as { clientId: string }).clientId };
+}
 
 beforeAll(async () => {
   server = await ServiceProcess.start('all-in-one', { KAFKA_BROKERS: '', KAFKA_BROKER: '' });
-  for (let i = 0; i < BYSTANDERS; i += 10) clients.push(...(await Promise.all(Array.from({ length: 10 }, () => TestClient.connect(server.wsUrl)))));
-  await Promise.all(clients.map((c) => c.until(() => c.lastClientList()?.length === BYSTANDERS)));
+  for (let i = 0; i < BYSTANDERS; i += 10) clients.push(...(await Promise.all(Array.from({ length: 10 }, connect))));
 });
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
+  for (const c of clients) c.ws.terminate();
   await server?.stop();
 });
 
@@ -48,7 +60,7 @@ const percentile = (values: number[], p: number): number => {
 };
 
 test('a client flooding broadcasts leaves the p99 latency of 100 others within twice its value without the flood', async () => {
-  const flooder: ChildProcessWithoutNullStreams = spawn(process.execPath, [`${root}test/support/flood-client.js`, server.wsUrl, String(FLOOD_PER_S)]);
+  const flooder: ChildProcessWithoutNullStreams = spawn('nice', ['-n', '19', process.execPath, `${root}test/support/flood-client.js`, server.wsUrl, String(FLOOD_PER_S)]);
   let report = '';
   flooder.stdout.on('data', (chunk: Buffer) => (report += chunk.toString()));
   flooder.stderr.resume();
@@ -73,7 +85,7 @@ test('a client flooding broadcasts leaves the p99 latency of 100 others within t
     clients.map(async (c, i) => {
       await new Promise((r) => setTimeout(r, (i * EVERY_MS) / BYSTANDERS));
       while (performance.now() < end) {
-        c.send({ type: 'broadcast-one', targetId: clients[(i + 1) % BYSTANDERS]!.id, message: `${phase} ${performance.now()}` });
+        c.ws.send(JSON.stringify({ type: 'broadcast-one', targetId: clients[(i + 1) % BYSTANDERS]!.id, message: `${phase} ${performance.now()}` }));
         sent += 1;
         await new Promise((r) => setTimeout(r, EVERY_MS));
       }
