@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import express from 'express';
 import { createAdminApp } from '@cmf/admin-api';
-import { createGateway, type Gateway } from '@cmf/gateway';
+import { createGateway, upgradeRules, type Gateway } from '@cmf/gateway';
 import {
   closeServer,
   createBus,
@@ -49,7 +49,7 @@ export async function startAllInOne(config: Config, logger: Logger): Promise<All
   await bus.ensureTopics(topicSpecs(config));
   const worker = await createWorker({ bus, config, logger, metrics });
   const view = await PresenceView.start(bus, config.topics.presence, logger);
-  const gateway = await createGateway({ bus, config, logger, metrics });
+  const gateway = await createGateway({ bus, config, logger, metrics, rules: upgradeRules(config, logger) });
   const app = express();
   app.disable('x-powered-by');
   const page = clientSimulatorPage();

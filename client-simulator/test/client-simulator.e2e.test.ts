@@ -1,7 +1,8 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { WebSocketServer } from 'ws';
-import type { AllInOne } from '@cmf/all-in-one';
+import { startAllInOne, type AllInOne } from '@cmf/all-in-one';
+import { createLogger, loadConfig } from '@cmf/shared';
 import { ServiceProcess } from '../../test/support/service-process.js';
 import { buildAndServe, connectAll, pageFile, Pages, root } from './support/simulator-env.js';
 import { DESKTOP, inViewport, PHONE, type SimulatorPage, type Viewport } from './support/simulator-page.js';
@@ -147,7 +148,8 @@ test('a kicked page shows it was kicked and stays disconnected; kick all, once c
 
 test('?url= points a page at a second server; its shutdown (1001) is shown and retried, Disconnect stops it', async () => {
   // The second server is `npm start`'s entry point as a real process, on the memory bus.
-  const second = await ServiceProcess.start('all-in-one', { KAFKA_BROKERS: '', KAFKA_BROKER: '' });
+  // Its pages may connect to it, and so may pages of the first server, which it lists.
+  const second = await ServiceProcess.start('all-in-one', { KAFKA_BROKERS: '', KAFKA_BROKER: '', ALLOWED_ORIGINS: base });
   try {
     const served = await fetch(`${second.url}/`);
     expect(served.status).toBe(200);
@@ -173,13 +175,25 @@ test('?url= points a page at a second server; its shutdown (1001) is shown and r
   }
 });
 
-test('opened as a file, the page defaults to ws://localhost:8088 and takes ?url=', async () => {
+test('opened as a file, the page defaults to ws://localhost:8088 and takes ?url=; its origin (null) must be allowed', async () => {
   const file = pathToFileURL(pageFile).href;
   const standalone = await openPage(file);
   expect(await standalone.serverUrl()).toBe('ws://localhost:8088');
-  const pointed = await openPage(`${file}?url=${encodeURIComponent(`ws://127.0.0.1:${server.port}`)}`);
-  await pointed.connect();
-  expect(pointed.id).toMatch(new RegExp(`^client-${server.gateway.id}-`));
+  // The default gateway takes only pages of its own origin.
+  const refused = await openPage(`${file}?url=${encodeURIComponent(`ws://127.0.0.1:${server.port}`)}`);
+  await refused.page.click('#connect');
+  expect(await refused.waitForState('closed')).toBe('Closed: network: could not connect, 1006');
+  // Chromium reports the refused handshake on the console: expected here, and only that.
+  const unexpected = refused.errors.filter((e) => !/WebSocket connection to '.*' failed/.test(e));
+  refused.errors.splice(0, refused.errors.length, ...unexpected);
+  const allowing = await startAllInOne(loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ALLOWED_ORIGINS: 'null' }), createLogger('silent'));
+  try {
+    const pointed = await openPage(`${file}?url=${encodeURIComponent(`ws://127.0.0.1:${allowing.port}`)}`);
+    await pointed.connect();
+    expect(pointed.id).toMatch(new RegExp(`^client-${allowing.gateway.id}-`));
+  } finally {
+    await allowing.close();
+  }
 });
 
 test('frames it cannot parse are logged, not fatal; a dropped connection reads as network and is retried', async () => {

@@ -84,9 +84,8 @@ export class CommandExecutor {
       if (conn.closing) return;
       const out = bytesFor(conn);
       if (!out) return;
-      const result = conn.write(out.bytes, maxBufferedBytes);
-      if (result === 'sent') counters.framesOut += out.frames;
-      else if (result === 'slow') conn.close(CloseCodes.slowConsumer, 'Slow consumer');
+      // A slow consumer is cut off by write itself.
+      if (conn.write(out.bytes, maxBufferedBytes) === 'sent') counters.framesOut += out.frames;
     };
     if (p.reachesEveryone) for (const conn of registry.all()) visit(conn);
     else for (const conn of p.personalConnections()) visit(conn);

@@ -1,4 +1,9 @@
-import { level, tally, type Metrics } from '@cmf/shared';
+import { level, tally, tallyBy, type Metrics } from '@cmf/shared';
+
+/** One more of `key` in a map of counts. */
+const bump = (counts: Map<number, number>, key: number): void => {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+};
 
 /** What gateways count; registered once per process, shared by the gateways it runs. */
 export class GatewayMetrics {
@@ -10,6 +15,12 @@ export class GatewayMetrics {
   framesOut = 0;
   /** Sockets closed because of a kick command. */
   kicks = 0;
+  /** Client frames refused by the connection's rate limit. */
+  framesRateLimited = 0;
+  /** Socket closes by close code: the gateway's own reason when it closed, else the client's or 1006. */
+  readonly closes = new Map<number, number>();
+  /** Upgrades refused, by HTTP status. */
+  readonly upgradesRefused = new Map<number, number>();
 
   private readonly openConnections = new Set<() => number>();
 
@@ -18,11 +29,22 @@ export class GatewayMetrics {
     tally(registry, 'cmf_gateway_frames_in_total', 'Client frames received and relayed to ws-in', () => this.framesIn);
     tally(registry, 'cmf_gateway_frames_out_total', 'Frames written to client sockets', () => this.framesOut);
     tally(registry, 'cmf_gateway_kicks_total', 'Sockets closed by a kick command', () => this.kicks);
+    tally(registry, 'cmf_gateway_frames_rate_limited_total', 'Client frames refused by the per-connection rate limit', () => this.framesRateLimited);
+    tallyBy(registry, 'cmf_gateway_closes_total', 'WebSocket closes by close code', 'code', () => this.closes);
+    tallyBy(registry, 'cmf_gateway_upgrades_refused_total', 'Upgrade requests refused, by HTTP status', 'status', () => this.upgradesRefused);
     level(registry, 'cmf_gateway_connections', 'WebSocket connections open now', () => {
       let open = 0;
       for (const count of this.openConnections) open += count();
       return open;
     });
+  }
+
+  countClose(code: number): void {
+    bump(this.closes, code);
+  }
+
+  countRefusal(status: number): void {
+    bump(this.upgradesRefused, status);
   }
 
   /** A gateway reports its open connections at scrape time. Returns the unregister function. */

@@ -6,21 +6,20 @@ import {
   createProbes,
   Metrics,
   newGatewayId,
-  PresenceModeSchema,
   type Bus,
   type Config,
   type Logger,
-  type PresenceMode,
   type Probes,
 } from '@cmf/shared';
-import { openSession, type SessionDeps } from './client-session.js';
+import type { SessionDeps } from './client-session.js';
 import { CommandExecutor } from './command-executor.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { gatewayMetrics } from './gateway-metrics.js';
 import { startLiveness } from './liveness.js';
 import { Relay } from './relay.js';
 import { closeAllConnections } from './shutdown.js';
-import { admit, refuseUpgrade, whileOpen, type UpgradeRule } from './upgrade-policy.js';
+import { upgradeHandler } from './upgrade-handler.js';
+import type { UpgradeRule } from './upgrade-policy.js';
 
 export interface GatewayDeps {
   bus: Bus;
@@ -28,7 +27,11 @@ export interface GatewayDeps {
   logger: Logger;
   /** Where the gateway counts connections and frames; default: metrics of its own. */
   metrics?: Metrics;
-  /** Rules an upgrade must pass before it becomes a socket, in order (see upgrade-policy.ts). */
+  /**
+   * Rules an upgrade must pass before it becomes a socket, in order (see upgrade-policy.ts);
+   * upgradeRules(config) builds the configured ones. The gateway checks its own first: that it is
+   * accepting, and MAX_CONNECTIONS.
+   */
   rules?: UpgradeRule[];
 }
 
@@ -44,14 +47,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** The `?presence=` of an upgrade: `full` (the original protocol) when absent, undefined when not a mode. */
-function presenceModeOf(req: IncomingMessage): PresenceMode | undefined {
-  const asked = new URL(req.url ?? '/', 'http://gateway').searchParams.get('presence');
-  if (asked === null) return 'full';
-  const parsed = PresenceModeSchema.safeParse(asked);
-  return parsed.success ? parsed.data : undefined;
-}
-
 /** ws, told explicitly what it must refuse: compression off, one size limit for a message and its fragments. */
 function webSocketServer(maxPayload: number): WebSocketServer {
   return new WebSocketServer({
@@ -61,23 +56,11 @@ function webSocketServer(maxPayload: number): WebSocketServer {
     maxPayload,
     // A message's fragments count against maxPayload as a whole; this caps their number too.
     maxFragments: 1024,
+    // One message per socket per event-loop turn: a client that sends thousands of frames at once
+    // is read at the pace of everyone else (the rest waits in its TCP buffers), so its burst is
+    // interleaved with other clients' traffic instead of running ahead of it.
+    allowSynchronousEvents: false,
   });
-}
-
-/** An upgrade becomes a socket only once it passes the rules; its `?presence=` is read first. */
-function upgradeHandler(wss: WebSocketServer, rules: readonly UpgradeRule[], session: SessionDeps): Gateway['handleUpgrade'] {
-  return (req, socket, head) => {
-    socket.on('error', (err) => session.log.debug('upgrade socket error', { err }));
-    const presence = presenceModeOf(req);
-    if (!presence) {
-      refuseUpgrade(socket, 400, 'presence must be full, delta or none');
-      return;
-    }
-    void admit(rules, req).then((admission) => {
-      if (!admission.ok) refuseUpgrade(socket, admission.status, admission.reason);
-      else wss.handleUpgrade(req, socket, head, (ws) => openSession(ws, socket, presence, session));
-    });
-  };
 }
 
 /**
@@ -102,13 +85,19 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
     for (const conn of registry.all()) conn.close(CloseCodes.serviceRestart, 'Gateway was frozen');
   };
   const liveness = startLiveness({ registry, relay, log, heartbeatMs, pingMs, timeoutMs, onFrozen });
-  const session: SessionDeps = { registry, relay, counters, metrics, log, maxBufferedBytes, frozen: liveness.frozen };
-  const upgradeRules = [
-    whileOpen(() => accepting, 'The gateway is not accepting connections'),
-    // While the bus is known to be down a connect could not be announced: refuse it now, not after a welcome.
-    whileOpen(() => relay.available, 'The message bus is unavailable'),
-    ...rules,
-  ];
+  const limits = { ratePerS: config.CLIENT_RATE_PER_S, burst: config.CLIENT_BURST, abuseS: config.CLIENT_ABUSE_S };
+  const session: SessionDeps = { registry, relay, counters, metrics, log, maxBufferedBytes, limits, frozen: liveness.frozen };
+  const handleUpgrade = upgradeHandler({
+    wss,
+    rules,
+    session,
+    registry,
+    counters,
+    log,
+    maxConnections: config.MAX_CONNECTIONS,
+    accepting: () => accepting,
+    busAvailable: () => relay.available,
+  });
   accepting = true;
   log.info('gateway started', { gateway: id });
 
@@ -121,7 +110,7 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
       return accepting;
     },
     probes: createProbes({ bus, config, component: 'gateway', gateway: id, clients: () => registry.size, serving: () => accepting }),
-    handleUpgrade: upgradeHandler(wss, upgradeRules, session),
+    handleUpgrade,
     async close() {
       if (!accepting) return;
       accepting = false;

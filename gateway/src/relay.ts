@@ -1,4 +1,4 @@
-import { encodeRecord, PRESENCE_KEY, type Bus, type Logger, type PresenceMode, type PublishAck, type WsInRecord } from '@cmf/shared';
+import { encodeRecord, PRESENCE_KEY, type Bus, type FrameAuth, type FrameRecord, type Logger, type PresenceMode, type PublishAck, type WsInRecord } from '@cmf/shared';
 
 export interface RelayOptions {
   bus: Bus;
@@ -32,14 +32,16 @@ export class Relay {
   constructor(private readonly options: RelayOptions) {}
 
   /**
-   * A client's frame as received; the gateway never parses it. Resolves true when it will be
+   * A client's frame as received, with who sent it when the connection authenticated; the gateway
+   * never parses it. Resolves true when it will be
    * processed, false when the client must be told bus-unavailable (refused, timed out, or
    * appended after its deadline, which the worker then drops).
    */
-  async frame(clientId: string, data: string): Promise<boolean> {
+  async frame(clientId: string, data: string, auth?: FrameAuth): Promise<boolean> {
     const receivedAt = Date.now();
     const deadline = receivedAt + this.options.publishTimeoutMs;
-    const record: WsInRecord = { kind: 'frame', clientId, gateway: this.options.gateway, receivedAt, data, deadline };
+    const record: FrameRecord = { kind: 'frame', clientId, gateway: this.options.gateway, receivedAt, data, deadline };
+    if (auth) record.auth = auth;
     try {
       const ack = await this.publish(clientId, record, this.options.publishTimeoutMs + CLOCK_MARGIN_MS);
       return ack.appendedAt === null || ack.appendedAt <= deadline;

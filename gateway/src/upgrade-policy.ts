@@ -1,8 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { FrameAuth } from '@cmf/shared';
 
-/** Whether an upgrade request may become a WebSocket, decided before any socket exists. */
-export type Admission = { ok: true } | { ok: false; status: number; reason: string };
+/**
+ * Whether an upgrade request may become a WebSocket, decided before any socket exists; an
+ * authentication rule also says who the connection is.
+ */
+export type Admission = { ok: true; auth?: FrameAuth } | { ok: false; status: number; reason: string };
 
 /**
  * The hook where connection-level rules live (origin checks, authentication, connection caps):
@@ -18,11 +22,13 @@ export const whileOpen =
 
 /** The rules in order; the first refusal wins. */
 export async function admit(rules: readonly UpgradeRule[], req: IncomingMessage): Promise<Admission> {
+  let auth: FrameAuth | undefined;
   for (const rule of rules) {
     const admission = await rule(req);
     if (!admission.ok) return admission;
+    auth = admission.auth ?? auth;
   }
-  return { ok: true };
+  return auth ? { ok: true, auth } : { ok: true };
 }
 
 const STATUS_TEXT: Record<number, string> = {

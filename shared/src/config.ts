@@ -18,6 +18,17 @@ const origins = z
   .string()
   .transform((list) => list.split(',').map((o) => o.trim()).filter(Boolean))
   .pipe(z.array(z.string().refine(isOrigin, 'an exact origin such as https://simulator.example.com (lowercase, no path or trailing slash)')));
+const nonNegativeInt = z.coerce.number().int().nonnegative();
+/** A comma-separated list; blanks around and between items are dropped. */
+const list = z.string().transform((v) => v.split(',').map((item) => item.trim()).filter(Boolean));
+/** `*`, `null` (pages from files and sandboxed frames), or scheme://host[:port], normalized as browsers send it. */
+const origin = z.string().transform((item, ctx) => {
+  if (item === '*' || item === 'null') return item;
+  const url = URL.canParse(item) ? new URL(item) : undefined;
+  if (url && url.origin !== 'null' && (url.pathname === '/' || url.pathname === '') && !url.search) return url.origin;
+  ctx.addIssue({ code: 'custom', message: `"${item}" is not an origin (scheme://host[:port]), "*" or "null"` });
+  return z.NEVER;
+});
 
 /**
  * Every environment variable CMF reads, with its default. The README's configuration table and
@@ -72,8 +83,11 @@ export const ConfigSchema = z.object({
   GATEWAY_ID: z.string().regex(/^[a-z0-9]{1,16}$/, 'lowercase letters and digits, 1-16').optional(),
   /** Largest client frame accepted; a larger one closes that socket with 1009. */
   MAX_PAYLOAD_BYTES: positiveInt.default(64 * 1024),
-  /** A socket whose unsent data passes this is closed with 4008 (slow consumer). */
-  MAX_BUFFERED_BYTES: positiveInt.default(4 * 1024 * 1024),
+  /**
+   * A socket whose data the client has not yet read (queued in the process, in the kernel's
+   * buffers, or unread by the client) passes this is cut off with 4008 (slow consumer).
+   */
+  MAX_BUFFERED_BYTES: positiveInt.default(1024 * 1024),
   /** WebSocket ping interval; a socket that missed a pong by the next ping is terminated. */
   PING_INTERVAL_MS: positiveInt.default(30_000),
   /** How often each gateway announces it is alive. */
@@ -84,8 +98,40 @@ export const ConfigSchema = z.object({
   PRESENCE_FULL_LIST_MAX: positiveInt.default(500),
   /** At most one full client list per this long, however many clients come and go. */
   PRESENCE_LIST_INTERVAL_MS: positiveInt.default(1_000),
-  /** Let clients send `kick-one` and `kick-all` (the original protocol); false answers them with an error. */
-  ALLOW_CLIENT_KICK: bool.default(true),
+  /**
+   * Let unauthenticated clients send `kick-one` and `kick-all` (the original protocol); false
+   * answers them with `forbidden`. Unset: true, unless ADMIN_TOKEN or JWT authentication is
+   * configured (see loadConfig), so that one kick path is never protected while the other is open.
+   */
+  ALLOW_CLIENT_KICK: bool.optional(),
+  /** HS256 secret that signs connection tokens (at least 32 characters); set this or JWT_JWKS_URL to require a JWT on every upgrade. */
+  JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** URL of a JSON Web Key Set whose keys sign connection tokens (RS256, ES256, EdDSA...). */
+  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Accepted `aud` values, comma-separated; unset: `aud` is not checked. */
+  JWT_AUDIENCE: list.optional(),
+  /** Required `iss`; unset: `iss` is not checked. */
+  JWT_ISSUER: z.string().min(1).optional(),
+  /** The claim holding the token's roles (an array, or a space-separated string); a dotted path reaches into objects. */
+  JWT_ROLES_CLAIM: z.string().min(1).default('roles'),
+  /** The role that lets a connection kick (`kick-one`, `kick-all`) when authentication is on. */
+  JWT_ADMIN_ROLE: z.string().min(1).default('admin'),
+  /** Origins (scheme://host[:port]) whose pages may open sockets, comma-separated, `*` for any; unset: only the gateway's own origin, at localhost or an IP address. */
+  ALLOWED_ORIGINS: list.pipe(z.array(origin)).optional(),
+  /** Refuse upgrades that carry no Origin header (non-browser clients send none). */
+  REQUIRE_ORIGIN: bool.default(false),
+  /** Tokens per second a connection's frames pass at: a frame costs one per started KiB. */
+  CLIENT_RATE_PER_S: positiveInt.default(100),
+  /** Tokens of a connection's frames that may wait their turn (a burst); a frame beyond them is refused. */
+  CLIENT_BURST: positiveInt.default(500),
+  /** A connection whose frames keep being refused for this many seconds is closed with 1008. */
+  CLIENT_ABUSE_S: positiveInt.default(10),
+  /** Open sockets one gateway holds at most; beyond it upgrades get 503. */
+  MAX_CONNECTIONS: positiveInt.default(15_000),
+  /** New connections per second from one address (IPv6: one /64); beyond it upgrades get 429. Loopback peers are exempt. */
+  MAX_CONNECTS_PER_S: positiveInt.default(20),
+  /** Proxies in front of the gateway that append to X-Forwarded-For; the client's address is the entry this far from the end. 0: the socket's peer. */
+  TRUST_PROXY_HOPS: nonNegativeInt.default(0),
   /** When set, every admin route but /health, /ready and /metrics needs `Authorization: Bearer <token>`. */
   ADMIN_TOKEN: z.string().min(1).optional(),
   /** Without ADMIN_TOKEN the admin routes answer loopback addresses only; true opens them to every address. Ignored with a token. */
@@ -130,7 +176,15 @@ export interface Topics {
   deadLetter: string;
 }
 
-export type Config = RawConfig & { brokers: string[]; topics: Topics };
+export type Config = Omit<RawConfig, 'ALLOW_CLIENT_KICK'> & {
+  /** Resolved: the variable's value, or its default given the other settings. */
+  ALLOW_CLIENT_KICK: boolean;
+  brokers: string[];
+  topics: Topics;
+};
+
+/** Bytes that cost one token of a connection's rate limit. */
+export const RATE_TOKEN_BYTES = 1024;
 
 /** Parse the environment once; a bad value throws CmfError('invalid-config') naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -158,8 +212,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const missing = (['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const).find((v) => !raw[v]);
     if (missing) throw new CmfError('invalid-config', `Invalid configuration: ${missing} is required with KAFKA_SASL_MECHANISM`);
   }
+  if (raw.JWT_SECRET && raw.JWT_JWKS_URL) {
+    throw new CmfError('invalid-config', 'Invalid configuration: set JWT_SECRET or JWT_JWKS_URL, not both');
+  }
+  const largestFrameCost = Math.ceil(raw.MAX_PAYLOAD_BYTES / RATE_TOKEN_BYTES);
+  if (raw.CLIENT_BURST < largestFrameCost) {
+    throw new CmfError(
+      'invalid-config',
+      `Invalid configuration: CLIENT_BURST=${raw.CLIENT_BURST} is below the ${largestFrameCost} tokens a frame of MAX_PAYLOAD_BYTES costs: such frames could never wait their turn`,
+    );
+  }
+  const authenticated = Boolean(raw.ADMIN_TOKEN ?? raw.JWT_SECRET ?? raw.JWT_JWKS_URL);
   return {
     ...raw,
+    ALLOW_CLIENT_KICK: raw.ALLOW_CLIENT_KICK ?? !authenticated,
     brokers,
     topics: {
       in: raw.KAFKA_TOPIC_IN ?? raw.KAFKA_TOPIC ?? 'ws-in',

@@ -7,6 +7,7 @@ export const ErrorCodes = [
   'invalid-field',
   'unknown-target',
   'forbidden',
+  'rate-limited',
   'bus-closed',
   'bus-unavailable',
   'record-too-large',

@@ -91,11 +91,14 @@ describe('docker-compose.yml', () => {
     for (const [, s] of cmfServices) if (s.environment?.KAFKA_BROKERS) expect(s.environment.KAFKA_BROKERS).toBe(internal);
   });
 
-  test('the simulator page points browsers at the published gateway and admin API', () => {
+  test('the simulator page points browsers at the published gateway and admin API, both of which allow the page’s origin', () => {
     expect(services['client-simulator']!.environment!.SIMULATOR_GATEWAY_URL).toBe(`ws://localhost:${published(services.gateway!)[0]}`);
     // Its admin view calls the published admin API, which allows the page's origin.
     expect(services['client-simulator']!.environment!.SIMULATOR_ADMIN_URL).toBe(`http://localhost:${published(services['admin-api']!)[0]}`);
     expect(services['admin-api']!.environment!.ADMIN_CORS_ORIGINS).toBe(`http://localhost:${published(services['client-simulator']!)[0]}`);
+    const origins = String(services.gateway!.environment!.ALLOWED_ORIGINS).split(',');
+    expect(origins).toContain(`http://localhost:${published(services['client-simulator']!)[0]}`);
+    expect(ConfigSchema.shape.ALLOWED_ORIGINS.safeParse(services.gateway!.environment!.ALLOWED_ORIGINS).success).toBe(true);
   });
 });
 

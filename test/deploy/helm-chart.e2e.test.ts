@@ -263,6 +263,47 @@ describe('Helm chart charts/cmf', () => {
     });
   });
 
+  test('values.yaml restates the defaults of ConfigSchema for every setting it lists under config', () => {
+    const config = (parseDocument(readFileSync(join(chartDir, 'values.yaml'), 'utf8')).toJS() as { config: Record<string, string> }).config;
+    const defaults = ConfigSchema.parse({});
+    for (const [key, value] of Object.entries(config)) {
+      const parsed = ConfigSchema.shape[key as keyof typeof ConfigSchema.shape].parse(value) as unknown;
+      expect({ key, value: parsed }).toEqual({ key, value: defaults[key as keyof typeof defaults] });
+    }
+    expect(Object.keys(config)).toEqual(expect.arrayContaining(['CLIENT_RATE_PER_S', 'CLIENT_BURST', 'CLIENT_ABUSE_S', 'MAX_BUFFERED_BYTES', 'MAX_CONNECTIONS', 'MAX_CONNECTS_PER_S']));
+  });
+
+  test('client kicks are off by default, as the admin API has a token; JWT_SECRET reaches the gateway alone, from a Secret', () => {
+    expect(configMap(renderChart())).toMatchObject({ ALLOW_CLIENT_KICK: 'false' });
+    expect(configMap(renderChart([], ['adminApi.enabled=false']))).not.toHaveProperty('ALLOW_CLIENT_KICK');
+    expect(configMap(renderChart([], ['adminApi.enabled=false', 'config.JWT_JWKS_URL=https://id.example/jwks']))).toMatchObject({ ALLOW_CLIENT_KICK: 'false' });
+    expect(configMap(renderChart([], ['config.ALLOW_CLIENT_KICK=true']))).toMatchObject({ ALLOW_CLIENT_KICK: 'true' });
+    const objects = renderChart([], ['gateway.jwtSecret.existingSecret=cmf-jwt']);
+    for (const d of ofKind<DeploymentLike>(objects, 'Deployment')) {
+      const jwt = (d.spec.template.spec.containers[0]!.env ?? []).find((e) => e.name === 'JWT_SECRET');
+      if (component(d) === 'gateway') expect(jwt?.valueFrom?.secretKeyRef).toEqual({ name: 'cmf-jwt', key: 'secret' });
+      else expect(jwt).toBeUndefined();
+    }
+    expect(configMap(objects)).toMatchObject({ ALLOW_CLIENT_KICK: 'false' });
+    expect(() => renderChart([], ['config.JWT_SECRET=in-plain-sight-in-a-configmap'])).toThrow(/JWT_SECRET/);
+  });
+
+  test.each(['values-dev.yaml', 'values-prod.yaml'])('%s: the gateways allow the origin of the simulator page, and read client addresses behind the Ingress', (file) => {
+    const objects = renderChart([file]);
+    const config = configMap(objects);
+    const ingress = ofKind<K8sObject & { spec: { rules: { host: string }[]; tls?: unknown[] } }>(objects, 'Ingress').find((i) => component(i) === 'client-simulator')!;
+    const origin = `${ingress.spec.tls ? 'https' : 'http'}://${ingress.spec.rules[0]!.host}`;
+    expect(config.ALLOWED_ORIGINS!.split(',')).toContain(origin);
+    expect(config.TRUST_PROXY_HOPS).toBe('1');
+  });
+
+  test('prod: connections need a JWT from the identity provider, and no anonymous client may kick', () => {
+    const config = configMap(renderChart(['values-prod.yaml']));
+    expect(config).toMatchObject({ ALLOW_CLIENT_KICK: 'false', JWT_AUDIENCE: 'cmf' });
+    expect(config.JWT_JWKS_URL).toMatch(/^https:\/\//);
+    expect(() => ConfigSchema.parse(config)).not.toThrow();
+  });
+
   test('dev: one gateway without HPA or PDB, the simulator pointed at the gateway Ingress', () => {
     const objects = renderChart(['values-dev.yaml']);
     expect(ofKind(objects, 'HorizontalPodAutoscaler')).toHaveLength(0);

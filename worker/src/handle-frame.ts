@@ -1,15 +1,16 @@
 import { Texts, unreachable, type ErrorFrame, type FrameRecord, type ParsedClientFrame, type Target } from '@cmf/shared';
+import type { KickRefusal } from './kick-policy.js';
 import type { Emitter } from './outputs.js';
 
 export interface FrameContext {
   emit: Emitter;
   /** Whether a client is connected; resolved for the whole batch before its frames are handled. */
   isConnected(clientId: string): boolean;
-  allowClientKick: boolean;
+  kickRefusal: KickRefusal;
 }
 
 /** One client frame, already parsed: the whole message-type logic of the original protocol. */
-export function handleFrame(record: FrameRecord, parsed: ParsedClientFrame, { emit, isConnected, allowClientKick }: FrameContext): void {
+export function handleFrame(record: FrameRecord, parsed: ParsedClientFrame, { emit, isConnected, kickRefusal }: FrameContext): void {
   const sender = record.clientId;
   const toSender: Target = { type: 'clients', ids: [sender] };
   // Every error a frame causes echoes its ref (a problem already carries it).
@@ -17,6 +18,11 @@ export function handleFrame(record: FrameRecord, parsed: ParsedClientFrame, { em
   const fail = (frame: Omit<ErrorFrame, 'type'>): void => emit.deliver(sender, toSender, { type: 'error', ...frame, ...ref });
   const unknownTarget = (targetId: string): void =>
     fail({ code: 'unknown-target', message: `Client ${targetId} not found`, field: 'targetId' });
+  const forbidden = (): boolean => {
+    const refusal = kickRefusal(record);
+    if (refusal) fail({ code: 'forbidden', message: refusal });
+    return refusal !== undefined;
+  };
 
   if (!parsed.ok) {
     fail(parsed.problem);
@@ -38,12 +44,12 @@ export function handleFrame(record: FrameRecord, parsed: ParsedClientFrame, { em
       return;
     }
     case 'kick-one':
-      if (!allowClientKick) return fail({ code: 'forbidden', message: 'Kicking is disabled on this server' });
+      if (forbidden()) return;
       if (!isConnected(frame.targetId)) return unknownTarget(frame.targetId);
       emit.kick(sender, { type: 'clients', ids: [frame.targetId] }, { type: 'kicked', message: Texts.kickedOne });
       return;
     case 'kick-all':
-      if (!allowClientKick) return fail({ code: 'forbidden', message: 'Kicking is disabled on this server' });
+      if (forbidden()) return;
       emit.kick(sender, { type: 'all', except: [sender] }, { type: 'kicked', message: Texts.kickedAll });
       return;
     default:

@@ -2,6 +2,7 @@ import { unreachable, type Batch, type Config, type Logger, type PresenceView } 
 import { decodeBatch, type Decoded } from './decode-batch.js';
 import { handleAdmin } from './handle-admin.js';
 import { handleFrame, targetOf } from './handle-frame.js';
+import { kickPolicy } from './kick-policy.js';
 import { Outputs, type Emitter } from './outputs.js';
 import { PresenceBatch, type PresencePolicy } from './presence-batch.js';
 
@@ -59,10 +60,11 @@ export async function processBatch(batch: Batch, { view, config, policy, log }: 
   const presence = decoded.some(isPresenceEvent) ? await PresenceBatch.begin(view, outputs, policy, first.source) : undefined;
   // In the presence partition the batch's own state is the truth: a client it removed is gone.
   const isConnected = presence ? (id: string) => presence.client(id) !== undefined : await lookupTargets(view, decoded);
+  const kickRefusal = kickPolicy(config);
   let emit = outputs.from(first.source);
   for (const d of decoded) {
     emit = outputs.from(d.source);
-    if (d.kind === 'frame') handleFrame(d.record, d.parsed, { emit, isConnected, allowClientKick: config.ALLOW_CLIENT_KICK });
+    if (d.kind === 'frame') handleFrame(d.record, d.parsed, { emit, isConnected, kickRefusal });
     else handleOther(d.record, emit, presence);
   }
   presence?.finish(emit);

@@ -325,6 +325,39 @@ describe('worker', () => {
         await h.waitFor(isFrame('kafka', { message: 'still here' }));
       });
     });
+
+    describe('who may kick', () => {
+      /** A kick-one from client-g1-1 (as `auth`, or anonymous), then a marker; resolves to the kicks and errors it caused. */
+      async function kickFrom(h: Harness, auth?: { sub?: string; roles: string[] }) {
+        await h.connect('client-g2-1', 'g2');
+        const frame = (data: object) => ({ kind: 'frame' as const, clientId: 'client-g1-1', gateway: 'g1', receivedAt: T, data: JSON.stringify(data), ...(auth ? { auth } : {}) });
+        await h.send(frame({ type: 'kick-one', targetId: 'client-g2-1' }), frame({ type: 'kick-all' }), frame({ type: 'broadcast', message: 'marker' }));
+        await h.waitFor(isFrame('kafka', { message: 'marker' }));
+        return { kicks: h.commands().filter((c) => c.kind === 'kick').length, errors: h.commands().filter(isFrame('error')).map((c) => c.frame) };
+      }
+
+      test('an authenticated connection with JWT_ADMIN_ROLE may kick, whatever ALLOW_CLIENT_KICK says', async () => {
+        expect(await kickFrom(await setup({ ALLOW_CLIENT_KICK: 'false' }), { sub: 'root', roles: ['user', 'admin'] })).toEqual({ kicks: 2, errors: [] });
+        expect(await kickFrom(await setup({ JWT_ADMIN_ROLE: 'ops' }), { roles: ['ops'] })).toEqual({ kicks: 2, errors: [] });
+      });
+
+      test('an authenticated connection without it gets forbidden twice and kicks no one, even with ALLOW_CLIENT_KICK=true', async () => {
+        const forbidden = { type: 'error', code: 'forbidden', message: 'Kicking needs the admin role' };
+        expect(await kickFrom(await setup({ ALLOW_CLIENT_KICK: 'true' }), { sub: 'eve', roles: ['user'] })).toEqual({ kicks: 0, errors: [forbidden, forbidden] });
+        expect(await kickFrom(await setup({ JWT_ADMIN_ROLE: 'ops' }), { roles: ['admin'] })).toEqual({
+          kicks: 0,
+          errors: Array(2).fill({ ...forbidden, message: 'Kicking needs the ops role' }),
+        });
+      });
+
+      test('anonymous connections may kick by default only while no ADMIN_TOKEN or JWT is configured; an explicit value wins', async () => {
+        const forbidden = { type: 'error', code: 'forbidden', message: 'Kicking is disabled on this server' };
+        expect(await kickFrom(await setup())).toEqual({ kicks: 2, errors: [] });
+        expect(await kickFrom(await setup({ ADMIN_TOKEN: 'secret' }))).toEqual({ kicks: 0, errors: [forbidden, forbidden] });
+        expect(await kickFrom(await setup({ JWT_JWKS_URL: 'https://auth.example/jwks.json' }))).toEqual({ kicks: 0, errors: [forbidden, forbidden] });
+        expect(await kickFrom(await setup({ ADMIN_TOKEN: 'secret', ALLOW_CLIENT_KICK: 'true' }))).toEqual({ kicks: 2, errors: [] });
+      });
+    });
   });
 
   describe('presence', () => {

@@ -120,6 +120,20 @@ export function tally(registry: Registry, name: string, help: string, read: () =
   });
 }
 
+/** Like tally, for a counter with one label: `read` gives the count of each label value. */
+export function tallyBy(registry: Registry, name: string, help: string, label: string, read: () => ReadonlyMap<string | number, number>): void {
+  new Counter({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [value, n] of read()) this.inc({ [label]: String(value) }, n);
+    },
+  });
+}
+
 /** A gauge whose value is read at scrape time. */
 export function level(registry: Registry, name: string, help: string, read: () => number): void {
   new Gauge({

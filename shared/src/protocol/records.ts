@@ -10,7 +10,16 @@ const at = z.number().int().nonnegative();
 
 // ---- ws-in: gateways and the admin API to workers ----
 
-/** A client's frame, exactly as received; the worker parses it (gateways hold no message logic). */
+/** Who an authenticated connection is: its token's `sub` and roles, checked by the gateway at the upgrade. */
+export const FrameAuthSchema = z.object({
+  sub: z.string().optional(),
+  roles: z.array(z.string()),
+});
+
+/**
+ * A client's frame, exactly as received; the worker parses it (gateways hold no message logic).
+ * `auth` is present when the connection was authenticated, absent for anonymous connections.
+ */
 export const FrameRecordSchema = z.object({
   kind: z.literal('frame'),
   clientId: z.string(),
@@ -23,6 +32,7 @@ export const FrameRecordSchema = z.object({
    * worker drops it: a frame is either refused or delivered, never both.
    */
   deadline: at.optional(),
+  auth: FrameAuthSchema.optional(),
 });
 
 /** What presence a connection asked for with `?presence=`: every list, changes only, or nothing. */
@@ -89,6 +99,7 @@ export const WsInRecordSchema = z.discriminatedUnion('kind', [
   AdminRecordSchema,
 ]);
 
+export type FrameAuth = z.infer<typeof FrameAuthSchema>;
 export type FrameRecord = z.infer<typeof FrameRecordSchema>;
 export type ConnectRecord = z.infer<typeof ConnectRecordSchema>;
 export type DisconnectRecord = z.infer<typeof DisconnectRecordSchema>;

@@ -32,6 +32,8 @@ function rejection(schema: z.ZodType, value: unknown): CmfError {
 const validWsIn: WsInRecord[] = [
   { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: 1_700_000_000_000, data: '{"type":"kick-all"}' },
   { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: 0, data: 'not even json' },
+  { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: 0, data: '{}', auth: { sub: 'alice', roles: ['admin'] } },
+  { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: 0, data: '{}', auth: { roles: [] } },
   { kind: 'connect', clientId: 'client-g1-1', gateway: 'g1', at: 1 },
   { kind: 'disconnect', clientId: 'client-g1-1', gateway: 'g1', at: 2 },
   { kind: 'disconnect', clientId: 'client-g1-1', gateway: 'g1', at: 2, code: 1006 },
@@ -64,6 +66,7 @@ describe('ws-in records', () => {
     ['no kind at all', { at: 1 }, 'kind'],
     ['a frame without data', { kind: 'frame', clientId: 'c', gateway: 'g', receivedAt: 1 }, 'data'],
     ['a frame whose data is parsed JSON, not text', { kind: 'frame', clientId: 'c', gateway: 'g', receivedAt: 1, data: { type: 'kick-all' } }, 'data'],
+    ['a frame whose roles are not a list', { kind: 'frame', clientId: 'c', gateway: 'g', receivedAt: 1, data: '', auth: { roles: 'admin' } }, 'auth.roles'],
     ['a connect without clientId', { kind: 'connect', gateway: 'g', at: 1 }, 'clientId'],
     ['a connect with a negative time', { kind: 'connect', clientId: 'c', gateway: 'g', at: -1 }, 'at'],
     ['a connect with a fractional time', { kind: 'connect', clientId: 'c', gateway: 'g', at: 1.5 }, 'at'],
