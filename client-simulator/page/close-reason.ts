@@ -24,9 +24,12 @@ const labels: Record<number, string> = {
   [CloseCodes.messageTooBig]: 'message too big',
   [CloseCodes.serviceRestart]: 'gateway restarting, reconnect',
   [CloseCodes.slowConsumer]: 'too slow reading messages',
+  [CloseCodes.tryAgainLater]: 'message bus unavailable, try again later',
+  [CloseCodes.unsupportedData]: 'binary frames are not accepted',
+  [CloseCodes.invalidPayload]: 'not valid UTF-8 text',
+  [CloseCodes.policyViolation]: 'refused by the server (policy)',
   [RESUMED_ELSEWHERE]: 'resumed elsewhere',
   1000: 'closed by the server',
-  1008: 'refused by the server (policy)',
   1011: 'server error',
 };
 

@@ -121,7 +121,7 @@ test('with ADMIN_TOKEN: a 401 says to enter the token; the token then works and 
 test('served apart (serve-simulator.js): the admin view works against an API that allows its origin, and says what to set when not', async () => {
   const pageServer = await PageServer.start({});
   cleanup.push(() => pageServer.stop());
-  const allowed = await allInOne({ ADMIN_CORS_ORIGINS: pageServer.url });
+  const allowed = await allInOne({ ADMIN_CORS_ORIGINS: pageServer.url, ALLOWED_ORIGINS: pageServer.url });
   cleanup.push(() => allowed.close());
   const closed = await allInOne();
   cleanup.push(() => closed.close());

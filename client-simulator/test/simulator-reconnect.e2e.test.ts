@@ -21,12 +21,14 @@ let refusedUrl: string | undefined;
 const refused = (error: string): boolean =>
   refusedUrl !== undefined && error.startsWith(`console: WebSocket connection to '${refusedUrl}' failed: `) && /net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|SOCKET_NOT_CONNECTED)$/.test(error);
 
+/** A server on `port` that takes sockets from pages served by the test's own server (their origin). */
 const allInOne = (port: number): Promise<AllInOne> =>
-  startAllInOne(loadConfig({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent' }), createLogger('silent'));
+  startAllInOne(loadConfig({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', ALLOWED_ORIGINS: base }), createLogger('silent'));
 
 beforeAll(async () => {
   await pages.launch();
-  server = await buildAndServe();
+  // Pages reach it through a TCP relay on another port too: any origin may connect (origins have tests of their own).
+  server = await buildAndServe({ ALLOWED_ORIGINS: '*' });
   base = `http://127.0.0.1:${server.port}`;
 });
 
