@@ -86,6 +86,8 @@ export const ResumeRecordSchema = z.object({
   gateway: z.string(),
   connection,
   at,
+  /** What the new connection asked for with `?presence=` (announced with, should the client come back after its grace). */
+  presence: PresenceModeSchema.optional(),
 });
 
 /** A gateway stopped cleanly after announcing its clients' disconnects. */
@@ -252,8 +254,12 @@ export const ClientPresenceSchema = z.object({
   connection: connection.optional(),
   resumable: z.boolean().optional(),
   away: z.object({ since: at, position: StreamPositionSchema.optional() }).optional(),
-  /** Written by a resume that brought back a client already announced gone (it was announced again). */
-  rejoined: z.boolean().optional(),
+  /**
+   * Written by the resume record at `source`: where the client's previous connection ended, and
+   * whether it had already been announced gone (then it was announced again). A retried batch
+   * answers the same from it.
+   */
+  resume: z.object({ drop: StreamPositionSchema.optional(), rejoined: z.boolean() }).optional(),
 });
 
 export const GatewayPresenceSchema = z.object({
