@@ -12,7 +12,9 @@ import type { Connection } from './connection.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import { DeliveryPlan } from './delivery-plan.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
-import { RecentIds } from './recent-ids.js';
+import type { RecentIds } from './recent-ids.js';
+import type { Resumptions } from './resumptions.js';
+import { stampId, type StreamPosition } from './stream-position.js';
 import { textFrame } from './text-frame.js';
 
 export interface CommandExecutorDeps {
@@ -21,20 +23,23 @@ export interface CommandExecutorDeps {
   counters: GatewayMetrics;
   log: Logger;
   maxBufferedBytes: number;
+  /** Where this gateway stands in ws-out: the ids it stamps, advanced after each batch. */
+  position: StreamPosition;
+  /** Command ids already executed, with where each was first seen (see RecentIds). */
+  seen: RecentIds;
+  resumptions: Resumptions;
+  /** A kicked connection, announced gone before its socket closes (so its client cannot resume first). */
+  kicked(conn: Connection): void;
 }
-
-/** Enough ids to drop the commands of a batch redelivered after a worker crash. */
-const SEEN_CAPACITY = 100_000;
 
 /**
  * Executes ws-out commands: deliver bytes to sockets, kick sockets, drop every socket when the
- * cluster declared this gateway dead. Each command's frame is framed once; the frames one batch
- * holds for a socket go out in one write (delivery-plan.ts), and nothing goes to a socket after
- * its kicked frame.
+ * cluster declared this gateway dead, hand resumes over. Each command's frame is framed once,
+ * with its `id` (its stream position) added when it is replayable; the frames one batch holds for
+ * a socket go out in one write (delivery-plan.ts), and nothing goes to a socket after its kicked
+ * frame or after its client resumed elsewhere.
  */
-export function createCommandExecutor({ gatewayId, registry, counters, log, maxBufferedBytes }: CommandExecutorDeps) {
-  const seen = new RecentIds(SEEN_CAPACITY);
-
+export function createCommandExecutor({ gatewayId, registry, counters, log, maxBufferedBytes, position, seen, resumptions, kicked }: CommandExecutorDeps) {
   const excepted = function* (target: Extract<Target, { type: 'all' }>): Generator<Connection> {
     for (const id of target.except ?? []) {
       const conn = registry.get(id);
@@ -42,22 +47,41 @@ export function createCommandExecutor({ gatewayId, registry, counters, log, maxB
     }
   };
 
-  const plan = (p: DeliveryPlan, expired: Connection[], command: WsOutRecord): void => {
+  /** What ends a batch beyond its writes. */
+  interface Ends {
+    /** The cluster declared this gateway dead. */
+    expired: boolean;
+    superseded: Connection[];
+  }
+
+  const plan = (p: DeliveryPlan, ends: Ends, command: WsOutRecord, partition: number, offset: number): void => {
     switch (command.kind) {
       case 'gateway-expired':
-        if (command.gateway === gatewayId) expired.push(...registry.all());
+        if (command.gateway === gatewayId) ends.expired = true;
         return;
       case 'deliver': {
-        const framed = textFrame(Buffer.from(command.frame));
+        const framed = textFrame(Buffer.from(command.replayable ? stampId(command.frame, position.after(partition, offset)) : command.frame));
         if (command.target.type === 'all') p.toAll(framed, command.target, excepted(command.target));
         else for (const conn of registry.targets(command.target)) p.toOne(conn, framed);
         return;
       }
       case 'kick': {
-        const framed = textFrame(Buffer.from(command.frame));
+        const framed = textFrame(Buffer.from(stampId(command.frame, position.after(partition, offset))));
         for (const conn of registry.targets(command.target)) p.kick(conn, framed);
         return;
       }
+      case 'resumed': {
+        const old = registry.get(command.clientId);
+        if (old && old.connectionId !== command.connection) {
+          p.end(old);
+          ends.superseded.push(old);
+        }
+        resumptions.resumed(command);
+        return;
+      }
+      case 'resume-refused':
+        resumptions.refused(command);
+        return;
       default:
         unreachable(command);
     }
@@ -79,7 +103,7 @@ export function createCommandExecutor({ gatewayId, registry, counters, log, maxB
 
   return async (batch: Batch): Promise<void> => {
     const p = new DeliveryPlan();
-    const expired: Connection[] = [];
+    const ends: Ends = { expired: false, superseded: [] };
     for (const r of batch.records) {
       let command: WsOutRecord;
       try {
@@ -88,18 +112,30 @@ export function createCommandExecutor({ gatewayId, registry, counters, log, maxB
         log.warn('skipping a record that is not a ws-out command', { partition: batch.partition, offset: r.offset, err });
         continue;
       }
-      if (seen.add(command.id)) plan(p, expired, command);
+      if (seen.add(command.id, `${batch.partition}:${r.offset}`)) plan(p, ends, command, batch.partition, Number(r.offset));
     }
+    const last = batch.records.at(-1);
+    if (last) position.advance(batch.partition, Number(last.offset) + 1);
     write(p);
     for (const conn of p.kicked()) {
       if (conn.closing) continue;
       counters.kicks += 1;
-      conn.close(CloseCodes.kicked, 'Kicked');
+      kicked(conn);
+      conn.closeInTurn(CloseCodes.kicked, 'Kicked');
     }
-    for (const conn of expired) {
-      // The cluster already announced these clients as gone; they reconnect and get new ids.
+    for (const conn of ends.superseded) {
+      // Its client lives on the new connection: this end is no news to the cluster.
       conn.announced = true;
-      conn.close(CloseCodes.serviceRestart, 'Gateway expired');
+      conn.close(CloseCodes.resumedElsewhere, 'Resumed elsewhere');
     }
+    if (ends.expired) {
+      for (const conn of [...registry.all()]) {
+        // The cluster already counts these clients as away or gone; they reconnect (and resume).
+        conn.announced = true;
+        conn.close(CloseCodes.serviceRestart, 'Gateway expired');
+      }
+      resumptions.closeAll(CloseCodes.serviceRestart, 'Gateway expired');
+    }
+    resumptions.afterBatch();
   };
 }

@@ -19,24 +19,61 @@ export class Connection {
   announced = false;
   /** A close has begun: nothing more is written. */
   closing = false;
+  /** Live frames kept back while a resume replays the gap (see hold). */
+  private held: Buffer[] | undefined;
+  private heldBytes = 0;
+  private closeAfterHold: { code: number; reason: string } | undefined;
 
   constructor(
+    /** The client id: a resumed connection carries the id of the client it took back. */
     readonly id: string,
+    /** This socket, `<gateway>:<n>`: presence tells a client's connections apart by it. */
+    readonly connectionId: string,
     readonly ws: WebSocket,
-    private readonly socket: Duplex,
+    readonly socket: Duplex,
     /** The presence frames it asked for (`?presence=`). */
     readonly presence: PresenceMode,
   ) {}
 
   /**
-   * Writes already framed bytes. 'slow' when the socket already holds more than `maxBuffered`
-   * unsent bytes: the caller closes it rather than queue without bound.
+   * Writes already framed bytes (keeps them back while held). 'slow' when the socket already
+   * holds more than `maxBuffered` unsent bytes: the caller closes it rather than queue without bound.
    */
   write(framed: Buffer, maxBuffered: number): SendResult {
+    if (this.held && !this.closing) {
+      this.held.push(framed);
+      this.heldBytes += framed.length;
+      return this.heldBytes > maxBuffered ? 'slow' : 'sent';
+    }
+    return this.writeNow(framed, maxBuffered);
+  }
+
+  /** Writes at once, held or not: the replayed gap goes ahead of the live frames held meanwhile. */
+  writeNow(framed: Buffer, maxBuffered: number): SendResult {
     if (this.ws.readyState !== WebSocket.OPEN || this.closing) return 'closed';
     if (this.ws.bufferedAmount > maxBuffered) return 'slow';
     this.socket.write(framed);
     return 'sent';
+  }
+
+  /** Keeps live frames back until release(): the seam between a resume's replay and the live stream. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Writes what was held in one go and carries on live (and performs a kick that came meanwhile). */
+  release(): void {
+    const held = this.held;
+    this.held = undefined;
+    this.heldBytes = 0;
+    if (held && held.length > 0 && this.ws.readyState === WebSocket.OPEN && !this.closing) this.socket.write(Buffer.concat(held));
+    if (this.closeAfterHold) this.close(this.closeAfterHold.code, this.closeAfterHold.reason);
+  }
+
+  /** Closes once the held frames are written (a kick keeps its place in the stream), else now. */
+  closeInTurn(code: number, reason: string): void {
+    if (this.held && !this.closing) this.closeAfterHold ??= { code, reason };
+    else this.close(code, reason);
   }
 
   /** A frame of the gateway's own (welcome, a refusal), through ws. */

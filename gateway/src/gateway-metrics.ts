@@ -10,6 +10,14 @@ export class GatewayMetrics {
   framesOut = 0;
   /** Sockets closed because of a kick command. */
   kicks = 0;
+  /** Connections that took a client back with its resume token. */
+  resumes = 0;
+  /** Resumes refused (bad token, no session left): those clients got a new id. */
+  resumesRefused = 0;
+  /** Frames of resumed clients' gaps, read back from ws-out and written. */
+  replayedFrames = 0;
+  /** Bytes of ws-out records read back to replay gaps (keys and values). */
+  replayBytesRead = 0;
 
   private readonly openConnections = new Set<() => number>();
 
@@ -18,6 +26,10 @@ export class GatewayMetrics {
     tally(registry, 'cmf_gateway_frames_in_total', 'Client frames received and relayed to ws-in', () => this.framesIn);
     tally(registry, 'cmf_gateway_frames_out_total', 'Frames written to client sockets', () => this.framesOut);
     tally(registry, 'cmf_gateway_kicks_total', 'Sockets closed by a kick command', () => this.kicks);
+    tally(registry, 'cmf_gateway_resumes_total', 'Connections that resumed a client with its token', () => this.resumes);
+    tally(registry, 'cmf_gateway_resumes_refused_total', 'Resumes refused (the client got a new id)', () => this.resumesRefused);
+    tally(registry, 'cmf_gateway_replayed_frames_total', "Frames of resumed clients' gaps written", () => this.replayedFrames);
+    tally(registry, 'cmf_gateway_replay_read_bytes_total', 'Bytes of ws-out read back to replay gaps', () => this.replayBytesRead);
     level(registry, 'cmf_gateway_connections', 'WebSocket connections open now', () => {
       let open = 0;
       for (const count of this.openConnections) open += count();

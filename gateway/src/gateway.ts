@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -12,13 +13,21 @@ import {
   type Logger,
   type PresenceMode,
   type Probes,
+  type RangeReader,
 } from '@cmf/shared';
-import { announceDisconnect, openSession } from './client-session.js';
+import { announceDisconnect, openSession, type SessionDeps } from './client-session.js';
 import { createCommandExecutor } from './command-executor.js';
+import type { Connection } from './connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { gatewayMetrics } from './gateway-metrics.js';
 import { startLiveness } from './liveness.js';
+import { RecentIds } from './recent-ids.js';
 import { Relay } from './relay.js';
+import { Replay } from './replay.js';
+import { resumeRequestOf } from './resume-request.js';
+import { ResumeTokens } from './resume-token.js';
+import { Resumptions } from './resumptions.js';
+import { StreamPosition } from './stream-position.js';
 import { admit, refuseUpgrade, type UpgradeRule } from './upgrade-policy.js';
 
 export interface GatewayDeps {
@@ -51,6 +60,21 @@ function presenceModeOf(req: IncomingMessage): PresenceMode | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
+/** Enough ids to drop the commands of a batch redelivered after a worker crash. */
+const SEEN_CAPACITY = 100_000;
+
+/**
+ * The resume token signer: RESUME_SECRET, shared by every gateway; on the memory bus (one process)
+ * a key of its own when unset. On Kafka without it, gateways could not check each other's tokens:
+ * resume is off, and said so.
+ */
+function resumeTokensOf(config: Config, log: Logger): ResumeTokens | undefined {
+  if (config.RESUME_SECRET) return new ResumeTokens(config.RESUME_SECRET);
+  if (config.brokers.length === 0) return new ResumeTokens(randomBytes(32).toString('base64url'));
+  log.warn('RESUME_SECRET is not set: clients cannot resume after a dropped connection; give every gateway the same secret to turn it on');
+  return undefined;
+}
+
 /**
  * Terminates WebSockets and nothing else: ids, limits, heartbeats, relaying to ws-in, and
  * executing ws-out commands. It never looks inside a client's frame.
@@ -60,8 +84,19 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
   const log = logger.child('gateway');
   const counters = gatewayMetrics(metrics);
   const registry = new ConnectionRegistry(id);
-  const relay = new Relay({ bus, topic: config.topics.in, gateway: id, log, publishTimeoutMs: config.PUBLISH_TIMEOUT_MS });
+  // The gateway reads ws-out from today's end, and knows from the first record where it stands.
+  const start = await bus.endOffsets(config.topics.out);
+  const position = new StreamPosition(start);
+  const relay = new Relay({
+    bus,
+    topic: config.topics.in,
+    gateway: id,
+    log,
+    publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+    position: () => position.toString(),
+  });
   const maxBufferedBytes = config.MAX_BUFFERED_BYTES;
+  const tokens = resumeTokensOf(config, log);
   let accepting = false;
 
   const wss = new WebSocketServer({
@@ -72,8 +107,31 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
     // A message's fragments count against maxPayload as a whole; this caps their number too.
     maxFragments: 1024,
   });
-  const onBatch = createCommandExecutor({ gatewayId: id, registry, counters, log, maxBufferedBytes });
-  const subscription = await bus.subscribe({ topic: config.topics.out, label: `${config.GATEWAY_GROUP_PREFIX}-${id}`, onBatch });
+  const session: SessionDeps = { registry, relay, counters, metrics, log, maxBufferedBytes, frozen: () => liveness.frozen(), tokens };
+  // One range reader per gateway, opened up front (on Kafka a group join) so the first resume does not wait for it.
+  let reader: Promise<RangeReader> | undefined;
+  const openReader = (): Promise<RangeReader> =>
+    (reader ??= bus.openReader(config.topics.out).catch((err: unknown) => {
+      reader = undefined;
+      throw err;
+    }));
+  if (tokens) openReader().catch((err: unknown) => log.warn('the ws-out reader for resumes did not open; the first resume tries again', { err }));
+  const seen = new RecentIds(SEEN_CAPACITY);
+  const kicked = (conn: Connection): void => void announceDisconnect(conn, relay, CloseCodes.kicked, false);
+  const replay = new Replay({
+    reader: openReader,
+    startOffsets: () => bus.startOffsets(config.topics.out),
+    recent: seen,
+    maxBufferedBytes,
+    stallMs: config.GATEWAY_TIMEOUT_MS,
+    counters,
+    log,
+    welcome: (conn, complete) => resumptions.welcome(conn, complete),
+    kicked,
+  });
+  const resumptions = new Resumptions({ gatewayId: id, session, tokens, position, replay, timeoutMs: config.GATEWAY_TIMEOUT_MS, log });
+  const onBatch = createCommandExecutor({ gatewayId: id, registry, counters, log, maxBufferedBytes, position, seen, resumptions, kicked });
+  const subscription = await bus.subscribe({ topic: config.topics.out, label: `${config.GATEWAY_GROUP_PREFIX}-${id}`, startAt: start, onBatch });
   const uncount = counters.countConnections(() => registry.size);
   const liveness = startLiveness({
     registry,
@@ -84,9 +142,9 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
     timeoutMs: config.GATEWAY_TIMEOUT_MS,
     onFrozen: () => {
       for (const conn of registry.all()) conn.close(CloseCodes.serviceRestart, 'Gateway was frozen');
+      resumptions.closeAll(CloseCodes.serviceRestart, 'Gateway was frozen');
     },
   });
-  const session = { registry, relay, counters, metrics, log, maxBufferedBytes, frozen: liveness.frozen };
   const accepted: UpgradeRule = () => (accepting ? { ok: true } : { ok: false, status: 503, reason: 'The gateway is not accepting connections' });
   // While the bus is known to be down a connect could not be announced: refuse it now, not after a welcome.
   const busUp: UpgradeRule = () => (relay.available ? { ok: true } : { ok: false, status: 503, reason: 'The message bus is unavailable' });
@@ -109,8 +167,10 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
         refuseUpgrade(socket, 400, 'presence must be full, delta or none');
         return;
       }
+      const resume = resumeRequestOf(req);
       void admit([accepted, busUp, ...rules], req).then((admission) => {
         if (!admission.ok) refuseUpgrade(socket, admission.status, admission.reason);
+        else if (resume) wss.handleUpgrade(req, socket, head, (ws) => resumptions.open(ws, socket, presence, resume));
         else wss.handleUpgrade(req, socket, head, (ws) => openSession(ws, socket, presence, session));
       });
     },
@@ -118,8 +178,10 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
       if (!accepting) return;
       accepting = false;
       liveness.stop();
+      resumptions.closeAll(CloseCodes.goingAway, 'Server shutting down');
       const open = [...registry.all()];
-      const announced = open.map((conn) => announceDisconnect(conn, relay, CloseCodes.goingAway));
+      // Not the clients' choice: resumable ones keep their ids and resume on another gateway.
+      const announced = open.map((conn) => announceDisconnect(conn, relay, CloseCodes.goingAway, true));
       const closed = Promise.all(open.map((conn) => new Promise((resolve) => conn.ws.once('close', resolve))));
       for (const conn of open) conn.close(CloseCodes.goingAway, 'Server shutting down');
       const timer = setTimeout(() => open.forEach((conn) => conn.ws.terminate()), config.SHUTDOWN_TIMEOUT_MS / 2);
@@ -128,6 +190,7 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
       await Promise.all(announced);
       await relay.down().catch((err: unknown) => log.warn('gateway-down not published', { err }));
       await subscription.close();
+      await reader?.then((r) => r.close()).catch(() => undefined);
       uncount();
       log.info('gateway stopped', { gateway: id, clients: open.length });
     },
