@@ -18,6 +18,8 @@ export interface SessionDeps {
   frozen(): boolean;
   /** Signs resume tokens; undefined when resume is off. */
   tokens: ResumeTokens | undefined;
+  /** The gateway's ws-out position now. */
+  position(): string;
 }
 
 /** Close codes a client sends when it means to leave: its end is announced at once. */
@@ -34,7 +36,7 @@ export const reservesId = (conn: Connection, code: number): boolean => conn.clos
 export function announceDisconnect(conn: Connection, relay: Relay, code: number, reserve: boolean): Promise<void> {
   if (conn.announced) return Promise.resolve();
   conn.announced = true;
-  return relay.disconnect(conn.id, code, { connection: conn.connectionId, reserve });
+  return relay.disconnect(conn.id, code, { connection: conn.connectionId, reserve, position: conn.confirmed });
 }
 
 /** The first frame of a connection; with resume on, it carries a token for coming back as this client. */
@@ -74,6 +76,7 @@ export function runSession(conn: Connection, deps: SessionDeps): void {
   ws.on('error', (err) => log.debug('socket error', { clientId: conn.id, err }));
   ws.on('pong', () => {
     conn.alive = true;
+    if (conn.pinged !== undefined) conn.confirmed = conn.pinged;
   });
   ws.on('message', (data: RawData) => {
     if (deps.frozen()) return;
@@ -98,7 +101,7 @@ export function runSession(conn: Connection, deps: SessionDeps): void {
 export function openSession(ws: WebSocket, socket: Duplex, presence: PresenceMode, deps: SessionDeps, preface?: string): Connection {
   const { registry, relay, counters, log } = deps;
   const { clientId, connectionId } = registry.next();
-  const conn = new Connection(clientId, connectionId, ws, socket, presence);
+  const conn = new Connection(clientId, connectionId, ws, socket, presence, deps.position());
   registry.add(conn);
   counters.connectionsOpened += 1;
   runSession(conn, deps);

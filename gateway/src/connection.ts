@@ -19,6 +19,14 @@ export class Connection {
   announced = false;
   /** A close has begun: nothing more is written. */
   closing = false;
+  /**
+   * Where in ws-out the client is known to have had everything: the position when its stream
+   * began, then the one of the last ping it answered (frames written before a ping arrive before
+   * it). A resume without `last` replays from here: nothing lost, perhaps a few frames again.
+   */
+  confirmed: string;
+  /** The position when the unanswered ping was sent. */
+  pinged: string | undefined;
   /** Live frames kept back while a resume replays the gap (see hold). */
   private held: Buffer[] | undefined;
   private heldBytes = 0;
@@ -33,7 +41,11 @@ export class Connection {
     readonly socket: Duplex,
     /** The presence frames it asked for (`?presence=`). */
     readonly presence: PresenceMode,
-  ) {}
+    /** The gateway's ws-out position when the client's stream begins here. */
+    position: string,
+  ) {
+    this.confirmed = position;
+  }
 
   /**
    * Writes already framed bytes (keeps them back while held). 'slow' when the socket already

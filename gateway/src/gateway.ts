@@ -107,7 +107,17 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
     // A message's fragments count against maxPayload as a whole; this caps their number too.
     maxFragments: 1024,
   });
-  const session: SessionDeps = { registry, relay, counters, metrics, log, maxBufferedBytes, frozen: () => liveness.frozen(), tokens };
+  const session: SessionDeps = {
+    registry,
+    relay,
+    counters,
+    metrics,
+    log,
+    maxBufferedBytes,
+    frozen: () => liveness.frozen(),
+    tokens,
+    position: () => position.toString(),
+  };
   // One range reader per gateway, opened up front (on Kafka a group join) so the first resume does not wait for it.
   let reader: Promise<RangeReader> | undefined;
   const openReader = (): Promise<RangeReader> =>
@@ -140,6 +150,7 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
     heartbeatMs: config.GATEWAY_HEARTBEAT_MS,
     pingMs: config.PING_INTERVAL_MS,
     timeoutMs: config.GATEWAY_TIMEOUT_MS,
+    position: () => position.toString(),
     onFrozen: () => {
       for (const conn of registry.all()) conn.close(CloseCodes.serviceRestart, 'Gateway was frozen');
       resumptions.closeAll(CloseCodes.serviceRestart, 'Gateway was frozen');

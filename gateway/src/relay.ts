@@ -7,7 +7,7 @@ export interface RelayOptions {
   log: Logger;
   /** How long Kafka has to acknowledge a frame before the client is told bus-unavailable. */
   publishTimeoutMs: number;
-  /** The gateway's position in ws-out now: heartbeats and disconnects carry it (a resume without `last` starts there). */
+  /** The gateway's position in ws-out now: heartbeats carry it (a dead gateway's clients resume without `last` from there). */
   position(): string;
 }
 
@@ -71,7 +71,7 @@ export class Relay {
    * Published now, or kept and published again with each heartbeat until it lands; never rejects.
    * `reserve`: the end was not the client's choice, so a resumable client keeps its id for a while.
    */
-  async disconnect(clientId: string, code: number, { connection, reserve }: { connection: string; reserve: boolean }): Promise<void> {
+  async disconnect(clientId: string, code: number, { connection, reserve, position }: { connection: string; reserve: boolean; position: string | undefined }): Promise<void> {
     const record: WsInRecord = {
       kind: 'disconnect',
       clientId,
@@ -80,7 +80,7 @@ export class Relay {
       code,
       connection,
       reserve,
-      position: this.options.position(),
+      ...(position === undefined ? {} : { position }),
     };
     try {
       await this.publish(PRESENCE_KEY, record);

@@ -6,7 +6,7 @@ import { Connection } from './connection.js';
 import type { Replay } from './replay.js';
 import type { ResumeRequest } from './resume-request.js';
 import type { ResumeTokens } from './resume-token.js';
-import { parsePosition, type StreamPosition } from './stream-position.js';
+import { encodePosition, parsePosition, type StreamPosition } from './stream-position.js';
 
 export interface ResumptionDeps {
   gatewayId: string;
@@ -60,7 +60,8 @@ export class Resumptions {
     const last = request.last === undefined ? undefined : parsePosition(request.last, position.partitions);
     if (request.last !== undefined && !last) return fresh('last is not the id of a frame from this server');
 
-    const conn = new Connection(check.clientId, session.registry.next().connectionId, ws, socket, presence);
+    // Its stream here begins where the replay does: set at activation.
+    const conn = new Connection(check.clientId, session.registry.next().connectionId, ws, socket, presence, position.toString());
     // Nothing is read from the client until it is known who it is.
     ws.pause();
     ws.on('error', (err) => session.log.debug('socket error', { clientId: conn.id, err }));
@@ -86,7 +87,7 @@ export class Resumptions {
     const entry = this.waiting.get(command.connection);
     if (!entry) {
       // Gone before the answer came: the cluster holds the client here now, so this end must be told.
-      void this.deps.session.relay.disconnect(command.clientId, 1006, { connection: command.connection, reserve: true });
+      void this.deps.session.relay.disconnect(command.clientId, 1006, { connection: command.connection, reserve: true, position: command.drop });
       return;
     }
     if (entry.granted) return;
@@ -123,7 +124,9 @@ export class Resumptions {
       session.registry.add(conn);
       session.counters.resumes += 1;
       conn.hold();
-      replay.add({ conn, from, to: position.snapshot() });
+      const to = position.snapshot();
+      conn.confirmed = encodePosition(from ?? to);
+      replay.add({ conn, from, to });
     }
   }
 
