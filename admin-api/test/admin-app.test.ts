@@ -80,10 +80,22 @@ describe('admin API', () => {
       expect(res.body).toEqual({
         count: 2,
         clients: [
-          { id: 'client-a-1', gateway: 'a', connectedAt: '2024-06-01T12:00:00.000Z' },
-          { id: 'client-b-1', gateway: 'b', connectedAt: '2024-06-01T12:00:01.000Z' },
+          { id: 'client-a-1', gateway: 'a', connectedAt: '2024-06-01T12:00:00.000Z', status: 'connected' },
+          { id: 'client-b-1', gateway: 'b', connectedAt: '2024-06-01T12:00:01.000Z', status: 'connected' },
         ],
       });
+    });
+
+    test('a client whose connection dropped and whose id is kept for a resume is listed as away', async () => {
+      const h = await setup();
+      await h.addClient('client-a-1', 'a', Date.UTC(2024, 5, 1, 12, 0, 0), { since: Date.UTC(2024, 5, 1, 12, 5, 0) });
+      await h.addClient('client-b-1', 'b', Date.UTC(2024, 5, 1, 12, 0, 1));
+      const res = await request(h.app).get('/clients').expect(200);
+      expect(res.body.count).toBe(2);
+      expect(res.body.clients.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([
+        ['client-a-1', 'away'],
+        ['client-b-1', 'connected'],
+      ]);
     });
   });
 

@@ -31,6 +31,7 @@ export const listClients = defineGet({
       id: c.clientId,
       gateway: c.gateway,
       connectedAt: new Date(c.connectedAt).toISOString(),
+      status: c.away ? ('away' as const) : ('connected' as const),
     }));
     return reply(200, { count: clients.length, clients });
   },
