@@ -18,6 +18,8 @@ export class GatewayMetrics {
   replayedFrames = 0;
   /** Bytes of ws-out records read back to replay gaps (keys and values). */
   replayBytesRead = 0;
+  /** Reads of ws-out for replays: resumes granted together share one. */
+  replaySweeps = 0;
 
   private readonly openConnections = new Set<() => number>();
 
@@ -30,6 +32,7 @@ export class GatewayMetrics {
     tally(registry, 'cmf_gateway_resumes_refused_total', 'Resumes refused (the client got a new id)', () => this.resumesRefused);
     tally(registry, 'cmf_gateway_replayed_frames_total', "Frames of resumed clients' gaps written", () => this.replayedFrames);
     tally(registry, 'cmf_gateway_replay_read_bytes_total', 'Bytes of ws-out read back to replay gaps', () => this.replayBytesRead);
+    tally(registry, 'cmf_gateway_replay_sweeps_total', 'Reads of ws-out for replays (resumes granted together share one)', () => this.replaySweeps);
     level(registry, 'cmf_gateway_connections', 'WebSocket connections open now', () => {
       let open = 0;
       for (const count of this.openConnections) open += count();

@@ -80,6 +80,7 @@ export class Replay {
   }
 
   private async sweep(states: Replaying[]): Promise<void> {
+    this.deps.counters.replaySweeps += 1;
     const starts = await this.deps.startOffsets();
     for (const s of states) {
       const { from } = s.req;

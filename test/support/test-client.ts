@@ -36,8 +36,8 @@ export class TestClient {
   }
 
   /** Reconnects as the client `token` belongs to (`?resume=`), from `last` (the id of the last frame it got). */
-  static resume(url: string, token: string, last?: string): Promise<TestClient> {
-    const query = new URLSearchParams({ resume: token, ...(last === undefined ? {} : { last }) });
+  static resume(url: string, token: string, last?: string, params: Record<string, string> = {}): Promise<TestClient> {
+    const query = new URLSearchParams({ ...params, resume: token, ...(last === undefined ? {} : { last }) });
     return TestClient.connect(`${url.replace(/\/$/, '')}/?${query}`);
   }
 
