@@ -45,6 +45,8 @@ export class Resumptions {
   private readonly waiting = new Map<string, Waiting>();
   /** Granted, until the stream covers where the client stands. */
   private readonly granted = new Set<Waiting>();
+  /** Both of the above by client id: a `resumed` command finds the connections it supersedes without a scan. */
+  private readonly byClient = new Map<string, Set<Waiting>>();
 
   constructor(private readonly deps: ResumptionDeps) {}
 
@@ -71,7 +73,12 @@ export class Resumptions {
       timer: setTimeout(() => this.giveUp(entry, 'Resume not answered in time: try again'), this.deps.timeoutMs),
     };
     this.waiting.set(conn.connectionId, entry);
-    ws.once('close', () => this.forget(entry));
+    this.byClient.set(conn.id, (this.byClient.get(conn.id) ?? new Set()).add(entry));
+    ws.once('close', () => {
+      this.forget(entry);
+      this.granted.delete(entry);
+      this.untrack(entry);
+    });
     session.relay.resume(conn.id, conn.connectionId, presence).catch(() => this.giveUp(entry, 'Message bus unavailable'));
   }
 
@@ -80,8 +87,8 @@ export class Resumptions {
    * planning the batch; `afterBatch` activates once the batch is written).
    */
   resumed(command: ResumedCommand): void {
-    for (const w of [...this.waiting.values(), ...this.granted]) {
-      if (w.conn.id === command.clientId && w.conn.connectionId !== command.connection) this.giveUp(w, 'Resumed elsewhere', CloseCodes.resumedElsewhere);
+    for (const w of [...(this.byClient.get(command.clientId) ?? [])]) {
+      if (w.conn.connectionId !== command.connection) this.giveUp(w, 'Resumed elsewhere', CloseCodes.resumedElsewhere);
     }
     if (command.gateway !== this.deps.gatewayId) return;
     const entry = this.waiting.get(command.connection);
@@ -103,6 +110,7 @@ export class Resumptions {
     const entry = this.waiting.get(command.connection);
     if (!entry || entry.granted) return;
     this.forget(entry);
+    this.untrack(entry);
     const { conn } = entry;
     conn.ws.removeAllListeners('close');
     conn.ws.resume();
@@ -119,6 +127,7 @@ export class Resumptions {
       if (from && !position.covers(from)) continue;
       this.granted.delete(entry);
       this.forget(entry);
+      this.untrack(entry);
       const { conn } = entry;
       if (conn.closing || conn.ws.readyState !== conn.ws.OPEN) continue;
       session.registry.add(conn);
@@ -138,15 +147,22 @@ export class Resumptions {
 
   /** Every waiting connection, closed (the gateway stops or was declared dead). */
   closeAll(code: number, reason: string): void {
-    for (const entry of [...this.waiting.values(), ...this.granted]) this.giveUp(entry, reason, code);
+    for (const entry of new Set([...this.waiting.values(), ...this.granted])) this.giveUp(entry, reason, code);
   }
 
   private giveUp(entry: Waiting, reason: string, code: number = CloseCodes.tryAgainLater): void {
     this.forget(entry);
     this.granted.delete(entry);
+    this.untrack(entry);
     // The client lives on another connection now: this one's end is no news.
     if (code === CloseCodes.resumedElsewhere) entry.conn.announced = true;
     entry.conn.close(code, reason);
+  }
+
+  private untrack(entry: Waiting): void {
+    const entries = this.byClient.get(entry.conn.id);
+    entries?.delete(entry);
+    if (entries?.size === 0) this.byClient.delete(entry.conn.id);
   }
 
   private forget(entry: Waiting): void {
