@@ -200,7 +200,7 @@ test('frames it cannot parse are logged, not fatal; a dropped connection reads a
   const dropped = new Promise<void>((resolve) => {
     junk.on('connection', (ws) => {
       ws.send(JSON.stringify({ type: 'welcome', clientId: 'client-junk-1' }));
-      ws.send(JSON.stringify({ type: 'client-list', clients: ['client-junk-1', 'client-junk-2'] }));
+      ws.send(JSON.stringify({ type: 'client-list', clients: ['client-junk-1', 'client-junk-2'], id: 'j-0' }));
       ws.send('this is not JSON');
       ws.send(JSON.stringify({ type: 'mystery', clientId: 1 }));
       ws.send(JSON.stringify({ type: 'kafka', from: 'client-junk-2', message: 'still alive', timestamp: 0, id: 'j-1' }));
