@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CloseCodes, CmfError, decodeRecord, WsOutRecordSchema, type ConsumedRecord, type Logger, type RangeReader, type WsOutRecord } from '@cmf/shared';
 import type { Connection } from './connection.js';
 import { wantsPresence } from './connection-registry.js';
@@ -44,6 +45,12 @@ interface Replaying {
 type Addressed = Extract<WsOutRecord, { kind: 'deliver' | 'kick' }>;
 
 /**
+ * Frames placed between two yields to the event loop: a sweep for many clients writes what it
+ * has and lets sockets, timers and Kafka heartbeats run, so it never stalls the live path.
+ */
+const SLICE = 20_000;
+
+/**
  * Replays resumed clients' gaps from ws-out. Requests that arrive together share one sweep: each
  * partition is read once, from the lowest `from` to the highest `to` among them, each record
  * decoded once and written to every connection it was addressed to (a broadcast is framed once
@@ -81,6 +88,8 @@ export class Replay {
 
   private async sweep(states: Replaying[]): Promise<void> {
     this.deps.counters.replaySweeps += 1;
+    const started = performance.now();
+    const bytesBefore = this.deps.counters.replayBytesRead;
     const starts = await this.deps.startOffsets();
     for (const s of states) {
       const { from } = s.req;
@@ -97,6 +106,7 @@ export class Replay {
       await this.readPartition(reader, p, lo, hi, reading, partitions);
     }
     for (const s of states) if (!s.ended && !s.req.conn.closing) s.req.conn.release();
+    this.deps.log.debug('replay sweep', { clients: states.length, bytesRead: this.deps.counters.replayBytesRead - bytesBefore, ms: Math.round(performance.now() - started) });
   }
 
   private async readPartition(reader: RangeReader, partition: number, lo: number, hi: number, states: Replaying[], partitions: number): Promise<void> {
@@ -105,10 +115,16 @@ export class Replay {
     const seen = new Set<string>();
     const abort = new AbortController();
     let stall = setTimeout(() => abort.abort(new CmfError('timeout', `replay read nothing for ${this.deps.stallMs} ms`)), this.deps.stallMs);
-    const onRecords = (records: ConsumedRecord[]): void => {
+    const onRecords = async (records: ConsumedRecord[]): Promise<void> => {
       clearTimeout(stall);
       stall = setTimeout(() => abort.abort(new CmfError('timeout', `replay read nothing for ${this.deps.stallMs} ms`)), this.deps.stallMs);
+      let placed = 0;
       for (const r of records) {
+        if (placed >= SLICE) {
+          this.flush(states);
+          placed = 0;
+          await yieldToEventLoop();
+        }
         this.deps.counters.replayBytesRead += (r.value?.length ?? 0) + (r.key?.length ?? 0);
         const command = this.addressed(r, partition, seen);
         if (!command) continue;
@@ -125,6 +141,7 @@ export class Replay {
               : textFrame(Buffer.from(stampId(command.frame, replayId(s, partition, offset))));
           s.out.push(framed);
           s.frames += 1;
+          placed += 1;
           if (command.kind === 'kick') {
             s.kicked = true;
             s.ended = true;

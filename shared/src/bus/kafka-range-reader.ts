@@ -150,7 +150,7 @@ export class KafkaRangeReader {
     await joined;
   }
 
-  private async handle({ batch, isStale }: EachBatchPayload): Promise<void> {
+  private async handle({ batch, isStale, heartbeat }: EachBatchPayload): Promise<void> {
     const read = this.active.get(batch.partition);
     if (!read) {
       this.pause(batch.partition);
@@ -170,11 +170,15 @@ export class KafkaRangeReader {
       records.push({ key: m.key ? m.key.toString('utf8') : null, value: m.value, offset: m.offset, timestamp: Number(m.timestamp) });
     }
     if (records.length > 0) {
+      // The reader may take a while over a large batch: heartbeats keep the consumer in its group.
+      const beat = setInterval(() => void heartbeat().catch(() => undefined), this.settings.heartbeatMs);
       try {
         await read.onRecords(records);
       } catch (err) {
         read.settle(err);
         return;
+      } finally {
+        clearInterval(beat);
       }
       read.next = BigInt(records.at(-1)!.offset) + 1n;
     }
