@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eventually } from './support/eventually.js';
-import { MemoryCluster } from './support/memory-cluster.js';
+import { MemoryCluster, type MemoryGateway } from './support/memory-cluster.js';
 import { TestClient, type Frame } from './support/test-client.js';
 
 /**
@@ -34,6 +34,22 @@ async function settled(...clients: TestClient[]): Promise<void> {
   await Promise.all(clients.map((c) => c.until(() => ids.every((id) => c.lastClientList()?.includes(id)))));
 }
 
+/** Two gateways and a worker; a client on the first (`away`) and one on the second (`sender`), both settled. */
+async function twoGateways(env: Record<string, string> = {}) {
+  cluster = await MemoryCluster.start(2, env);
+  const [g1, g2] = cluster.gateways as [MemoryGateway, MemoryGateway];
+  const away = await connect(g1.url);
+  const sender = await connect(g2.url);
+  await settled(away, sender);
+  return { g1, g2, away, sender };
+}
+
+/** Its network dies; resolves once the client saw its socket end. */
+async function drop(client: TestClient): Promise<void> {
+  client.drop();
+  await client.closed;
+}
+
 /** The kafka and direct frames of one test run, as `b:<n>` / `d:<n>`, in arrival order. */
 const messagesOf = (frames: Frame[], run: string): string[] =>
   frames
@@ -43,10 +59,10 @@ const messagesOf = (frames: Frame[], run: string): string[] =>
 describe('resume on the memory bus', () => {
   test('a client dropped mid-stream resumes on the other gateway: exactly the frames it missed, in order, then live; nobody else notices', async () => {
     cluster = await MemoryCluster.start(2);
-    const [g1, g2] = cluster.gateways;
-    const away = await connect(g1!.url);
-    const sender = await connect(g2!.url);
-    const watcher = await connect(g1!.url);
+    const [g1, g2] = cluster.gateways as [MemoryGateway, MemoryGateway];
+    const away = await connect(g1.url);
+    const sender = await connect(g2.url);
+    const watcher = await connect(g1.url);
     await settled(away, sender, watcher);
     const token = away.welcome().resumeToken as string;
     expect(typeof token).toBe('string');
@@ -60,14 +76,13 @@ describe('resume on the memory bus', () => {
     for (let i = 0; i < 40; i += 1) send(i);
     await away.until((f) => messagesOf(f, run).length >= 30);
     const noticesBefore = [sender, watcher].map((o) => o.frames.filter((f) => f.clientId === away.id).length);
-    away.drop();
-    await away.closed;
+    await drop(away);
     const before = messagesOf(away.frames, run);
     const last = away.lastId()!;
     for (let i = 40; i < 100; i += 1) send(i);
     await watcher.until((f) => messagesOf(f, run).filter((m) => m.startsWith('b')).length === 100);
 
-    const back = await resume(g2!.url, token, last);
+    const back = await resume(g2.url, token, last);
     expect(back.frames[0]).toMatchObject({ type: 'welcome', clientId: away.id, resumed: true, complete: true, resumeToken: expect.any(String) });
     expect(back.welcome().resumeToken).not.toBe(token);
     for (let i = 100; i < 120; i += 1) send(i);
@@ -84,22 +99,17 @@ describe('resume on the memory bus', () => {
   });
 
   test('without `last`, the replay starts after the last frame the client is known to have had (its last answered ping)', async () => {
-    cluster = await MemoryCluster.start(2, { PING_INTERVAL_MS: '100' });
-    const [g1, g2] = cluster.gateways;
-    const away = await connect(g1!.url);
-    const sender = await connect(g2!.url);
-    await settled(away, sender);
+    const { g2, away, sender } = await twoGateways({ PING_INTERVAL_MS: '100' });
     sender.send({ type: 'broadcast', message: 'before' });
     await away.next('kafka', (f) => f.message === 'before');
     // Two ping rounds: one sent after 'before' was written has been answered.
     await new Promise((r) => setTimeout(r, 250));
-    away.drop();
-    await away.closed;
+    await drop(away);
     sender.send({ type: 'broadcast', message: 'while away' });
     await sender.next('kafka', (f) => f.message === 'while away');
     // The old gateway has seen the end: its disconnect record carries that position.
     await new Promise((r) => setTimeout(r, 50));
-    const back = await resume(g2!.url, away.welcome().resumeToken as string);
+    const back = await resume(g2.url, away.welcome().resumeToken as string);
     expect(back.frames[0]).toMatchObject({ resumed: true, complete: true });
     await back.next('kafka', (f) => f.message === 'while away');
     sender.send({ type: 'broadcast', message: 'live' });
@@ -109,11 +119,11 @@ describe('resume on the memory bus', () => {
 
   test('taking over a connection that is still open: the old one is closed with 4001 and gets nothing more', async () => {
     cluster = await MemoryCluster.start(2);
-    const [g1, g2] = cluster.gateways;
-    const old = await connect(g1!.url);
-    const sender = await connect(g2!.url);
+    const [g1, g2] = cluster.gateways as [MemoryGateway, MemoryGateway];
+    const old = await connect(g1.url);
+    const sender = await connect(g2.url);
     await settled(old, sender);
-    const taker = await resume(g2!.url, old.welcome().resumeToken as string, old.lastId());
+    const taker = await resume(g2.url, old.welcome().resumeToken as string, old.lastId());
     expect(taker.frames[0]).toMatchObject({ type: 'welcome', clientId: old.id, resumed: true });
     expect(await old.closed).toEqual({ code: 4001, reason: 'Resumed elsewhere' });
     sender.send({ type: 'broadcast-one', targetId: old.id, message: 'to the new one' });
@@ -124,9 +134,9 @@ describe('resume on the memory bus', () => {
 
   test('forged, foreign and tampered tokens are refused with resume-refused, then a fresh welcome; nothing is taken over', async () => {
     cluster = await MemoryCluster.start(2);
-    const [g1, g2] = cluster.gateways;
-    const victim = await connect(g1!.url);
-    const other = await connect(g2!.url);
+    const [g1, g2] = cluster.gateways as [MemoryGateway, MemoryGateway];
+    const victim = await connect(g1.url);
+    const other = await connect(g2.url);
     await settled(victim, other);
     const otherToken = other.welcome().resumeToken as string;
     const [, , issued, signature] = otherToken.split('.');
@@ -144,7 +154,7 @@ describe('resume on the memory bus', () => {
       forged: `r1.${victim.id}.${issued}.${'A'.repeat(43)}`,
     };
     for (const [name, token] of Object.entries(tokens)) {
-      const intruder = await resume(g2!.url, token);
+      const intruder = await resume(g2.url, token);
       expect({ name, first: intruder.frames[0] }).toMatchObject({ name, first: { type: 'error', code: 'resume-refused' } });
       expect(intruder.frames[1]).toMatchObject({ type: 'welcome', resumeToken: expect.any(String) });
       expect(intruder.frames[1]!.resumed).toBeUndefined();
@@ -158,18 +168,13 @@ describe('resume on the memory bus', () => {
 
   test('a gap partly gone from the bus: complete is false, and what is still kept is replayed', async () => {
     // A replay window of about 40 records of this size.
-    cluster = await MemoryCluster.start(2, { MEMORY_BUS_REPLAY_BYTES: '40000' });
-    const [g1, g2] = cluster.gateways;
-    const away = await connect(g1!.url);
-    const sender = await connect(g2!.url);
-    await settled(away, sender);
-    away.drop();
-    await away.closed;
+    const { g2, away, sender } = await twoGateways({ MEMORY_BUS_REPLAY_BYTES: '40000' });
+    await drop(away);
     const last = away.lastId();
     const filler = 'x'.repeat(800);
     for (let i = 0; i < 200; i += 1) sender.send({ type: 'broadcast', message: `${i}:${filler}` });
     await sender.until((f) => f.filter((x) => x.type === 'kafka').length === 200);
-    const back = await resume(g2!.url, away.welcome().resumeToken as string, last);
+    const back = await resume(g2.url, away.welcome().resumeToken as string, last);
     expect(back.frames[0]).toMatchObject({ type: 'welcome', resumed: true, complete: false });
     await back.until((f) => f.some((x) => x.type === 'kafka' && String(x.message).startsWith('199:')));
     const got = back.of('kafka').map((f) => Number(String(f.message).split(':')[0]));
@@ -180,65 +185,54 @@ describe('resume on the memory bus', () => {
   });
 
   test('replay skips a command a worker produced twice, whichever side of the drop the first copy was', async () => {
-    cluster = await MemoryCluster.start(2);
-    const [g1, g2] = cluster.gateways;
-    const away = await connect(g1!.url);
-    const sender = await connect(g2!.url);
-    await settled(away, sender);
+    const { g2, away, sender } = await twoGateways();
     const deliver = (id: string, message: string) =>
       cluster.command({ kind: 'deliver', id, target: { type: 'all' }, replayable: true, frame: JSON.stringify({ type: 'kafka', from: 'server', message, timestamp: 1 }) });
     await deliver('dup-before', 'first copy before the drop');
     await away.next('kafka', (f) => f.message === 'first copy before the drop');
     const last = away.lastId();
-    away.drop();
-    await away.closed;
+    await drop(away);
     await deliver('dup-before', 'first copy before the drop');
     await deliver('dup-after', 'twice while away');
     await deliver('dup-after', 'twice while away');
     await deliver('end', 'end of the gap');
     await sender.next('kafka', (f) => f.message === 'end of the gap');
-    const back = await resume(g2!.url, away.welcome().resumeToken as string, last);
+    const back = await resume(g2.url, away.welcome().resumeToken as string, last);
     await back.next('kafka', (f) => f.message === 'end of the gap');
     expect(back.of('kafka').map((f) => f.message)).toEqual(['twice while away', 'end of the gap']);
   });
 
   test('a kick while away is part of the gap: replayed up to the kicked frame, then closed with 4000 and announced gone', async () => {
-    cluster = await MemoryCluster.start(2);
-    const [g1, g2] = cluster.gateways;
-    const away = await connect(g1!.url);
-    const sender = await connect(g2!.url);
-    await settled(away, sender);
-    away.drop();
-    await away.closed;
+    const { g1, g2, away, sender } = await twoGateways();
+    await drop(away);
     // Its gateway has noticed: a kick now finds no socket (one still open would take the kick).
-    await eventually(() => g1!.gateway.clientCount === 0);
+    await eventually(() => g1.gateway.clientCount === 0);
     sender.send({ type: 'broadcast', message: 'before the kick' });
     sender.send({ type: 'kick-one', targetId: away.id });
     sender.send({ type: 'broadcast', message: 'after the kick' });
     await sender.next('kafka', (f) => f.message === 'after the kick');
-    const back = await resume(g2!.url, away.welcome().resumeToken as string, away.lastId());
+    const back = await resume(g2.url, away.welcome().resumeToken as string, away.lastId());
     expect((await back.closed).code).toBe(4000);
     expect(back.frames.map((f) => f.type)).toEqual(['welcome', 'kafka', 'kicked']);
     await sender.next('client-disconnected', (f) => f.clientId === away.id);
-    const again = await resume(g1!.url, away.welcome().resumeToken as string);
+    const again = await resume(g1.url, away.welcome().resumeToken as string);
     expect(again.frames[0]).toMatchObject({ type: 'error', code: 'resume-refused' });
   });
 
   test('not back within RESUME_GRACE_MS: client-disconnected exactly once; coming back later within the window is announced as a connect', async () => {
     cluster = await MemoryCluster.start(2, { RESUME_GRACE_MS: '1500' });
-    const [g1, g2] = cluster.gateways;
-    const away = await connect(g1!.url);
-    const watcher = await connect(g2!.url);
+    const [g1, g2] = cluster.gateways as [MemoryGateway, MemoryGateway];
+    const away = await connect(g1.url);
+    const watcher = await connect(g2.url);
     await settled(away, watcher);
     const droppedAt = Date.now();
-    away.drop();
-    await away.closed;
+    await drop(away);
     const departed = await watcher.next('client-disconnected', (f) => f.clientId === away.id, 10_000);
     expect(Date.now() - droppedAt).toBeGreaterThanOrEqual(1500);
     watcher.send({ type: 'broadcast', message: 'marker' });
     await watcher.next('kafka', (f) => f.message === 'marker');
     expect(watcher.of('client-disconnected').filter((f) => f.clientId === away.id)).toHaveLength(1);
-    const back = await resume(g2!.url, away.welcome().resumeToken as string, away.lastId());
+    const back = await resume(g2.url, away.welcome().resumeToken as string, away.lastId());
     expect(back.frames[0]).toMatchObject({ resumed: true, complete: true, clientId: away.id });
     // Its gap holds its own departure and the marker.
     await back.next('kafka', (f) => f.message === 'marker');
