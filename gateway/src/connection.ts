@@ -68,6 +68,11 @@ export class Connection {
     return 'sent';
   }
 
+  /** Live frames are being kept back (a resume's replay is under way). */
+  get holding(): boolean {
+    return this.held !== undefined;
+  }
+
   /** Keeps live frames back until release(): the seam between a resume's replay and the live stream. */
   hold(): void {
     this.held ??= [];

@@ -58,7 +58,8 @@ export function startLiveness({ registry, relay, log, heartbeatMs, pingMs, timeo
         continue;
       }
       conn.alive = false;
-      conn.pinged = at;
+      // A pong proves what was written before the ping; live frames held back were not.
+      conn.pinged = conn.holding ? undefined : at;
       conn.ws.ping();
     }
   }, pingMs);
