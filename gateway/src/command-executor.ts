@@ -14,7 +14,7 @@ import { DeliveryPlan } from './delivery-plan.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { RecentIds } from './recent-ids.js';
 import type { Resumptions } from './resumptions.js';
-import { stampId, type StreamPosition } from './stream-position.js';
+import type { StreamPosition } from './stream-position.js';
 import { textFrame } from './text-frame.js';
 
 export interface CommandExecutorDeps {
@@ -60,13 +60,13 @@ export function createCommandExecutor({ gatewayId, registry, counters, log, maxB
         if (command.gateway === gatewayId) ends.expired = true;
         return;
       case 'deliver': {
-        const framed = textFrame(Buffer.from(command.replayable ? stampId(command.frame, position.after(partition, offset)) : command.frame));
+        const framed = textFrame(command.frame, command.replayable ? position.after(partition, offset) : undefined);
         if (command.target.type === 'all') p.toAll(framed, command.target, excepted(command.target));
         else for (const conn of registry.targets(command.target)) p.toOne(conn, framed);
         return;
       }
       case 'kick': {
-        const framed = textFrame(Buffer.from(stampId(command.frame, position.after(partition, offset))));
+        const framed = textFrame(command.frame, position.after(partition, offset));
         for (const conn of registry.targets(command.target)) p.kick(conn, framed);
         return;
       }

@@ -4,7 +4,7 @@ import type { Connection } from './connection.js';
 import { wantsPresence } from './connection-registry.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { RecentIds } from './recent-ids.js';
-import { encodePosition, stampId } from './stream-position.js';
+import { encodePosition } from './stream-position.js';
 import { textFrame } from './text-frame.js';
 
 /** One resumed connection's gap: the records of each partition in [from, to). */
@@ -137,8 +137,8 @@ export class Replay {
           if (command.target.type === 'all' && (command.target.except?.includes(s.req.conn.id) || !wantsPresence(command.target.presence, s.req.conn.presence))) continue;
           const framed =
             partitions === 1
-              ? (shared ??= textFrame(Buffer.from(stampId(command.frame, String(offset + 1)))))
-              : textFrame(Buffer.from(stampId(command.frame, replayId(s, partition, offset))));
+              ? (shared ??= textFrame(command.frame, String(offset + 1)))
+              : textFrame(command.frame, replayId(s, partition, offset));
           s.out.push(framed);
           s.frames += 1;
           placed += 1;

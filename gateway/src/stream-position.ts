@@ -51,8 +51,3 @@ export function parsePosition(text: string, partitions: number): number[] | unde
   const position = text.split('.').map(Number);
   return position.length === partitions && position.every(Number.isSafeInteger) ? position : undefined;
 }
-
-/** Adds `"id"` to a frame a worker rendered (a JSON object without one). */
-export function stampId(frame: string, id: string): string {
-  return `${frame.slice(0, -1)},"id":"${id}"}`;
-}

@@ -1,4 +1,5 @@
-import { parsePosition, stampId, StreamPosition } from '../src/stream-position.js';
+import { parsePosition, StreamPosition } from '../src/stream-position.js';
+import { textFrame } from '../src/text-frame.js';
 
 describe('StreamPosition and frame ids', () => {
   test('with one partition an id is the offset after the frame', () => {
@@ -33,8 +34,18 @@ describe('StreamPosition and frame ids', () => {
     expect(parsePosition(text, partitions)).toEqual(expected);
   });
 
-  test('stampId adds the id as the last field of a rendered frame', () => {
-    const stamped = stampId('{"type":"kafka","from":"a","message":"}","timestamp":1}', '7');
-    expect(JSON.parse(stamped)).toEqual({ type: 'kafka', from: 'a', message: '}', timestamp: 1, id: '7' });
+  test.each([
+    ['a short frame (7-bit length)', 'hé'],
+    ['a frame of 16-bit length', 'x'.repeat(300)],
+    ['a frame of 64-bit length', 'é'.repeat(40_000)],
+  ])('textFrame frames %s with the id as its last field, lengths in bytes', (_name, message) => {
+    const rendered = JSON.stringify({ type: 'kafka', from: 'a', message: `${message}}`, timestamp: 1 });
+    const framed = textFrame(rendered, '12.0.7');
+    const n = framed[1]! & 0x7f;
+    const [length, header] = n < 126 ? [n, 2] : n === 126 ? [framed.readUInt16BE(2), 4] : [Number(framed.readBigUInt64BE(2)), 10];
+    expect(framed[0]).toBe(0x81);
+    expect(length).toBe(framed.length - header);
+    expect(JSON.parse(framed.subarray(header).toString('utf8'))).toEqual({ type: 'kafka', from: 'a', message: `${message}}`, timestamp: 1, id: '12.0.7' });
+    expect(textFrame(rendered).subarray(textFrame(rendered).length - Buffer.byteLength(rendered)).toString('utf8')).toBe(rendered);
   });
 });
