@@ -114,7 +114,7 @@ describe('CMF on Kafka: two gateways, two workers and the admin API as separate 
     const [a, b, c, d] = (await connect(2)) as Four;
     a.send({ type: 'kick-one', targetId: d.id });
     await d.next('kicked');
-    expect(d.of('kicked')).toEqual([{ type: 'kicked', message: 'You have been kicked out.' }]);
+    expect(d.of('kicked')).toEqual([{ type: 'kicked', message: 'You have been kicked out.', id: expect.any(String) }]);
     expect((await d.closed).code).toBe(4000);
     for (const x of [a, b, c]) await x.next('client-disconnected', (f) => f.clientId === d.id);
     a.send({ type: 'broadcast', message: 'kicker still here' });

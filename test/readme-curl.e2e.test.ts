@@ -47,7 +47,7 @@ test("the README's curl lines, as written, against a running server", async () =
 
     expect(await curl(/\/clients$/)).toMatchObject({
       count: 1,
-      clients: [{ id: client.id, gateway: server.gateway.id, connectedAt: expect.any(String) }],
+      clients: [{ id: client.id, gateway: server.gateway.id, connectedAt: expect.any(String), status: 'connected' }],
     });
 
     expect(await curl(/\/broadcast /)).toMatchObject({ status: 'accepted' });

@@ -80,13 +80,13 @@ describe('admin API', () => {
       expect(res.body).toEqual({
         count: 2,
         clients: [
-          { id: 'client-a-1', gateway: 'a', connectedAt: '2024-06-01T12:00:00.000Z' },
-          { id: 'client-b-1', gateway: 'b', connectedAt: '2024-06-01T12:00:01.000Z' },
+          { id: 'client-a-1', gateway: 'a', connectedAt: '2024-06-01T12:00:00.000Z', status: 'connected' },
+          { id: 'client-b-1', gateway: 'b', connectedAt: '2024-06-01T12:00:01.000Z', status: 'connected' },
         ],
       });
     });
 
-  test('pages: `limit` per page, `nextCursor` to go on, `count` of all; clients leaving between pages shift nothing', async () => {
+    test('pages: `limit` per page, `nextCursor` to go on, `count` of all; clients leaving between pages shift nothing', async () => {
       const h = await setup();
       for (let i = 0; i < 25; i += 1) await h.addClient(`client-p-${String(i).padStart(2, '0')}`, 'g1', Date.UTC(2024, 0, 1) + i);
       const pages: string[][] = [];
@@ -102,6 +102,18 @@ describe('admin API', () => {
       expect(pages.map((p) => p.length)).toEqual([10, 10, 5]);
       expect(pages.flat()).toEqual(Array.from({ length: 25 }, (_, i) => `client-p-${String(i).padStart(2, '0')}`));
       expect((await request(h.app).get('/clients?limit=0').expect(400)).body).toMatchObject({ error: { code: 'invalid-query', field: 'limit' } });
+    });
+
+    test('a client whose connection dropped and whose id is kept for a resume is listed as away', async () => {
+      const h = await setup();
+      await h.addClient('client-a-1', 'a', Date.UTC(2024, 5, 1, 12, 0, 0), { since: Date.UTC(2024, 5, 1, 12, 5, 0) });
+      await h.addClient('client-b-1', 'b', Date.UTC(2024, 5, 1, 12, 0, 1));
+      const res = await request(h.app).get('/clients').expect(200);
+      expect(res.body.count).toBe(2);
+      expect(res.body.clients.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([
+        ['client-a-1', 'away'],
+        ['client-b-1', 'connected'],
+      ]);
     });
   });
 

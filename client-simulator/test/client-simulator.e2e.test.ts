@@ -204,7 +204,7 @@ test('frames it cannot parse are logged, not fatal; a dropped connection reads a
     junk.on('connection', (ws) => {
       connections++;
       ws.send(JSON.stringify({ type: 'welcome', clientId: `client-junk-${connections}` }));
-      ws.send(JSON.stringify({ type: 'client-list', clients: [`client-junk-${connections}`, 'client-junk-x'] }));
+      ws.send(JSON.stringify({ type: 'client-list', clients: [`client-junk-${connections}`, 'client-junk-x'], id: `j-${connections}` }));
       ws.send('this is not JSON');
       ws.send(JSON.stringify({ type: 'mystery', clientId: 1 }));
       ws.send(JSON.stringify({ type: 'kafka', from: 'client-junk-x', message: 'still alive', timestamp: 0, id: 'j-1' }));

@@ -1,5 +1,10 @@
-import { clientIdOf, unreachable, type Target } from '@cmf/shared';
+import { clientIdOf, unreachable, type PresenceMode, type Target } from '@cmf/shared';
 import type { Connection } from './connection.js';
+
+/** Whether a socket that asked for `mode` gets a frame an `all` target limits to `filter`. */
+export function wantsPresence(filter: Extract<Target, { type: 'all' }>['presence'], mode: PresenceMode): boolean {
+  return !filter || (mode !== 'none' && (filter !== 'full' || mode !== 'delta'));
+}
 
 /** This gateway's open connections by client id, and the client ids it hands out. */
 export class ConnectionRegistry {
@@ -8,10 +13,13 @@ export class ConnectionRegistry {
 
   constructor(private readonly gatewayId: string) {}
 
-  /** A client id no connection of any gateway has had (see newGatewayId). */
-  nextId(): string {
+  /**
+   * A client id no connection of any gateway has had (see newGatewayId), and the connection id of
+   * the socket that gets it (`<gateway>:<n>`; a resumed socket uses only the latter).
+   */
+  next(): { clientId: string; connectionId: string } {
     this.sequence += 1;
-    return clientIdOf(this.gatewayId, this.sequence);
+    return { clientId: clientIdOf(this.gatewayId, this.sequence), connectionId: `${this.gatewayId}:${this.sequence}` };
   }
 
   add(conn: Connection): void {
@@ -47,7 +55,7 @@ export class ConnectionRegistry {
         const { except, presence } = target;
         for (const conn of this.byId.values()) {
           if (except?.includes(conn.id)) continue;
-          if (presence && (conn.presence === 'none' || (presence === 'full' && conn.presence === 'delta'))) continue;
+          if (!wantsPresence(presence, conn.presence)) continue;
           yield conn;
         }
         return;

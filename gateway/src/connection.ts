@@ -19,6 +19,8 @@ export interface ConnectionOptions {
   /** Who it authenticated as; undefined for anonymous connections. */
   auth?: FrameAuth | undefined;
   onClose: CloseListener;
+  /** The gateway's ws-out position when the client's stream begins here. */
+  position: string;
 }
 
 /**
@@ -48,22 +50,38 @@ export class Connection {
   readonly openedAt = Date.now();
   readonly presence: PresenceMode;
   readonly auth: FrameAuth | undefined;
+  /**
+   * Where in ws-out the client is known to have had everything: the position when its stream
+   * began, then the one of the last liveness ping it answered (frames written before a ping arrive
+   * before it). A resume without `last` replays from here: nothing lost, perhaps a few frames again.
+   */
+  confirmed: string;
+  /** The position when the unanswered liveness ping was sent. */
+  pinged: string | undefined;
   private readonly onClose: CloseListener;
-  private written = 0;
-  private confirmed = 0;
-  private marked = 0;
+  private bytesWritten = 0;
+  private bytesRead = 0;
+  private bytesMarked = 0;
   /** Marks sent and not yet confirmed, oldest first, with the loop turn each was sent in. */
   private readonly marks: { bytes: number; turn: number }[] = [];
+  /** Live frames kept back while a resume replays the gap (see hold). */
+  private held: Buffer[] | undefined;
+  private heldBytes = 0;
+  private closeAfterHold: { code: number; reason: string } | undefined;
 
   constructor(
+    /** The client id: a resumed connection carries the id of the client it took back. */
     readonly id: string,
+    /** This socket, `<gateway>:<n>`: presence tells a client's connections apart by it. */
+    readonly connectionId: string,
     readonly ws: WebSocket,
-    private readonly socket: Duplex,
-    { presence, auth, onClose }: ConnectionOptions,
+    readonly socket: Duplex,
+    { presence, auth, onClose, position }: ConnectionOptions,
   ) {
     this.presence = presence;
     this.auth = auth;
     this.onClose = onClose;
+    this.confirmed = position;
   }
 
   /** A close has begun: nothing more is written, nothing more relayed. */
@@ -73,14 +91,27 @@ export class Connection {
 
   /** Bytes written to the socket that the client has not confirmed reading. */
   get unread(): number {
-    return this.written - this.confirmed;
+    return this.bytesWritten - this.bytesRead;
+  }
+
+  /** Writes already framed bytes, or keeps them back while held (see hold); 'slow' when it cut the socket off. */
+  write(framed: Buffer, maxUnread: number): SendResult {
+    if (this.held && !this.closing) {
+      this.held.push(framed);
+      this.heldBytes += framed.length;
+      if (this.heldBytes <= maxUnread) return 'sent';
+      this.cutOff(CloseCodes.slowConsumer, 'Slow consumer');
+      return 'slow';
+    }
+    return this.writeNow(framed, maxUnread);
   }
 
   /**
-   * Writes already framed bytes. A socket the client has not read `maxUnread` bytes of (or whose
-   * in-process queue alone holds that much) is cut off with 4008 instead: 'slow'.
+   * Writes at once, held or not (the replayed gap goes ahead of the live frames held meanwhile).
+   * A socket the client has not read `maxUnread` bytes of (or whose in-process queue alone holds
+   * that much) is cut off with 4008 instead: 'slow'.
    */
-  write(framed: Buffer, maxUnread: number): SendResult {
+  writeNow(framed: Buffer, maxUnread: number): SendResult {
     if (this.ws.readyState !== WebSocket.OPEN || this.closing) return 'closed';
     if (this.isSlow(maxUnread)) {
       this.cutOff(CloseCodes.slowConsumer, 'Slow consumer');
@@ -88,14 +119,39 @@ export class Connection {
     }
     this.socket.cork();
     this.socket.write(framed);
-    this.written += framed.length;
-    if (this.written - this.marked >= maxUnread / 4) {
-      this.marked = this.written;
-      if (this.marks.length < MAX_MARKS) this.marks.push({ bytes: this.written, turn: loopTurn() });
-      this.ws.ping(String(this.written));
+    this.bytesWritten += framed.length;
+    if (this.bytesWritten - this.bytesMarked >= maxUnread / 4) {
+      this.bytesMarked = this.bytesWritten;
+      if (this.marks.length < MAX_MARKS) this.marks.push({ bytes: this.bytesWritten, turn: loopTurn() });
+      this.ws.ping(String(this.bytesWritten));
     }
     this.socket.uncork();
     return 'sent';
+  }
+
+  /** Live frames are being kept back (a resume's replay is under way). */
+  get holding(): boolean {
+    return this.held !== undefined;
+  }
+
+  /** Keeps live frames back until release(): the seam between a resume's replay and the live stream. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Writes what was held in one go and carries on live (and performs a kick that came meanwhile). */
+  release(maxUnread: number): void {
+    const held = this.held;
+    this.held = undefined;
+    this.heldBytes = 0;
+    if (held && held.length > 0) this.writeNow(Buffer.concat(held), maxUnread);
+    if (this.closeAfterHold) this.close(this.closeAfterHold.code, this.closeAfterHold.reason);
+  }
+
+  /** Closes once the held frames are written (a kick keeps its place in the stream), else now. */
+  closeInTurn(code: number, reason: string): void {
+    if (this.held && !this.closing) this.closeAfterHold ??= { code, reason };
+    else this.close(code, reason);
   }
 
   /** A frame of the gateway's own (welcome, refusals), through ws. */
@@ -103,14 +159,21 @@ export class Connection {
     if (this.ws.readyState === WebSocket.OPEN && !this.closing) this.ws.send(text);
   }
 
-  /** A pong: the socket is alive, and a mark in it confirms what the client has read. */
+  /**
+   * A pong: the socket is alive. One with a byte mark confirms what the client has read; an empty
+   * one answers the liveness ping, and confirms the stream position it was sent at.
+   */
   pong(data: Buffer): void {
     this.alive = true;
-    if (data.length === 0 || data.length > 16) return;
+    if (data.length === 0) {
+      if (this.pinged !== undefined) this.confirmed = this.pinged;
+      return;
+    }
+    if (data.length > 16) return;
     const mark = Number(data.toString('latin1'));
     // Never beyond what was written: a forged pong cannot hide a backlog held in this process.
-    if (!Number.isSafeInteger(mark) || mark <= this.confirmed || mark > this.written) return;
-    this.confirmed = mark;
+    if (!Number.isSafeInteger(mark) || mark <= this.bytesRead || mark > this.bytesWritten) return;
+    this.bytesRead = mark;
     while (this.marks.length > 0 && this.marks[0]!.bytes <= mark) this.marks.shift();
   }
 

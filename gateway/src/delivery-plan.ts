@@ -15,8 +15,9 @@ interface Personal {
   /** Its own frames, each placed before the class frame at `at`. */
   inserts: { at: number; frame: Buffer }[];
   skips: Set<number> | undefined;
-  /** Kicked: no class frame from this index on, and nothing of its own after the kicked frame. */
+  /** Ended (kicked, resumed elsewhere): no class frame from this index on, and nothing of its own after. */
   cut: number | undefined;
+  kicked: boolean;
 }
 
 /**
@@ -49,11 +50,18 @@ export class DeliveryPlan {
   /** The kicked frame, and nothing after it. */
   kick(conn: Connection, frame: Buffer): void {
     this.toOne(conn, frame);
+    const p = this.personalOf(conn);
+    if (p.cut === undefined) p.kicked = true;
+    this.end(conn);
+  }
+
+  /** Nothing from here on (the client resumed on another connection). */
+  end(conn: Connection): void {
     this.personalOf(conn).cut ??= this.shared.get(conn.presence)!.length;
   }
 
   isKicked(conn: Connection): boolean {
-    return this.personal.get(conn)?.cut !== undefined;
+    return this.personal.get(conn)?.kicked === true;
   }
 
   /** Whether some frame goes to every socket of a class: then every socket must be visited. */
@@ -69,7 +77,7 @@ export class DeliveryPlan {
 
   /** The sockets a kick ends. */
   *kicked(): Generator<Connection> {
-    for (const [conn, p] of this.personal) if (p.cut !== undefined) yield conn;
+    for (const [conn, p] of this.personal) if (p.kicked) yield conn;
   }
 
   /** The bytes for each socket and how many frames they hold; sockets of a class share one buffer. */
@@ -100,7 +108,7 @@ export class DeliveryPlan {
 
   private personalOf(conn: Connection): Personal {
     let p = this.personal.get(conn);
-    if (!p) this.personal.set(conn, (p = { inserts: [], skips: undefined, cut: undefined }));
+    if (!p) this.personal.set(conn, (p = { inserts: [], skips: undefined, cut: undefined, kicked: false }));
     return p;
   }
 }

@@ -21,6 +21,16 @@ export class GatewayMetrics {
   readonly closes = new Map<number, number>();
   /** Upgrades refused, by HTTP status. */
   readonly upgradesRefused = new Map<number, number>();
+  /** Connections that took a client back with its resume token. */
+  resumes = 0;
+  /** Resumes refused (bad token, no session left): those clients got a new id. */
+  resumesRefused = 0;
+  /** Frames of resumed clients' gaps, read back from ws-out and written. */
+  replayedFrames = 0;
+  /** Bytes of ws-out records read back to replay gaps (keys and values). */
+  replayBytesRead = 0;
+  /** Reads of ws-out for replays: resumes granted together share one. */
+  replaySweeps = 0;
 
   private readonly openConnections = new Set<() => number>();
 
@@ -32,6 +42,11 @@ export class GatewayMetrics {
     tally(registry, 'cmf_gateway_frames_rate_limited_total', 'Client frames refused by the per-connection rate limit', () => this.framesRateLimited);
     tallyBy(registry, 'cmf_gateway_closes_total', 'WebSocket closes by close code', 'code', () => this.closes);
     tallyBy(registry, 'cmf_gateway_upgrades_refused_total', 'Upgrade requests refused, by HTTP status', 'status', () => this.upgradesRefused);
+    tally(registry, 'cmf_gateway_resumes_total', 'Connections that resumed a client with its token', () => this.resumes);
+    tally(registry, 'cmf_gateway_resumes_refused_total', 'Resumes refused (the client got a new id)', () => this.resumesRefused);
+    tally(registry, 'cmf_gateway_replayed_frames_total', "Frames of resumed clients' gaps written", () => this.replayedFrames);
+    tally(registry, 'cmf_gateway_replay_read_bytes_total', 'Bytes of ws-out read back to replay gaps', () => this.replayBytesRead);
+    tally(registry, 'cmf_gateway_replay_sweeps_total', 'Reads of ws-out for replays (resumes granted together share one)', () => this.replaySweeps);
     level(registry, 'cmf_gateway_connections', 'WebSocket connections open now', () => {
       let open = 0;
       for (const count of this.openConnections) open += count();

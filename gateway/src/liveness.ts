@@ -12,6 +12,8 @@ export interface LivenessDeps {
   timeoutMs: number;
   /** Called when the process was frozen long enough that the cluster may have declared it dead. */
   onFrozen(): void;
+  /** The gateway's ws-out position now: a socket that answers a ping has had everything before it. */
+  position(): string;
 }
 
 export interface Liveness {
@@ -29,7 +31,7 @@ const CLOCK_TICK_MS = 250;
  * silence long enough for the cluster to have announced its clients gone, it relays nothing more
  * from them and drops them, so a gateway that wakes up never delivers for clients already gone.
  */
-export function startLiveness({ registry, relay, log, heartbeatMs, pingMs, timeoutMs, onFrozen }: LivenessDeps): Liveness {
+export function startLiveness({ registry, relay, log, heartbeatMs, pingMs, timeoutMs, onFrozen, position }: LivenessDeps): Liveness {
   // The cluster expires a gateway once its last heartbeat is timeoutMs old; the last one went out
   // up to heartbeatMs before the freeze, and expiry runs on ticks up to a second apart.
   const freezeLimit = Math.max(1000, timeoutMs - heartbeatMs - 1000);
@@ -49,12 +51,15 @@ export function startLiveness({ registry, relay, log, heartbeatMs, pingMs, timeo
     lastTick = Date.now();
   }, CLOCK_TICK_MS);
   const pingTimer = setInterval(() => {
+    const at = position();
     for (const conn of registry.all()) {
       if (!conn.alive) {
         conn.ws.terminate();
         continue;
       }
       conn.alive = false;
+      // A pong proves what was written before the ping; live frames held back were not.
+      conn.pinged = conn.holding ? undefined : at;
       conn.ws.ping();
     }
   }, pingMs);

@@ -7,6 +7,15 @@ export interface RelayOptions {
   log: Logger;
   /** How long Kafka has to acknowledge a frame before the client is told bus-unavailable. */
   publishTimeoutMs: number;
+  /** The gateway's position in ws-out now: heartbeats carry it (a dead gateway's clients resume without `last` from there). */
+  position(): string;
+}
+
+/** How a connection is announced: which socket it is, whether its client holds a resume token, when it opened. */
+export interface ConnectionInfo {
+  connection: string;
+  resumable: boolean;
+  at: number;
 }
 
 /**
@@ -50,29 +59,48 @@ export class Relay {
     }
   }
 
-  connect(clientId: string, presence: PresenceMode, at = Date.now()): Promise<PublishAck> {
-    const record: WsInRecord = { kind: 'connect', clientId, gateway: this.options.gateway, at, presence };
+  connect(clientId: string, presence: PresenceMode, { connection, resumable, at }: ConnectionInfo): Promise<PublishAck> {
+    const record: WsInRecord = { kind: 'connect', clientId, gateway: this.options.gateway, at, presence, connection, resumable };
     return this.publish(PRESENCE_KEY, record, this.options.publishTimeoutMs);
   }
 
-  /** Published now, or kept and published again with each heartbeat until it lands; never rejects. */
-  async disconnect(clientId: string, code: number): Promise<void> {
-    const record: WsInRecord = { kind: 'disconnect', clientId, gateway: this.options.gateway, at: Date.now(), code };
+  /** A client presented a valid resume token on `connection`: the presence owner answers on ws-out. */
+  resume(clientId: string, connection: string, presence: PresenceMode): Promise<PublishAck> {
+    const record: WsInRecord = { kind: 'resume', clientId, gateway: this.options.gateway, connection, at: Date.now(), presence };
+    return this.publish(PRESENCE_KEY, record, this.options.publishTimeoutMs);
+  }
+
+  /**
+   * Published now, or kept and published again with each heartbeat until it lands; never rejects.
+   * `reserve`: the end was not the client's choice, so a resumable client keeps its id for a while.
+   */
+  async disconnect(clientId: string, code: number, { connection, reserve, position }: { connection: string; reserve: boolean; position: string | undefined }): Promise<void> {
+    const record: WsInRecord = {
+      kind: 'disconnect',
+      clientId,
+      gateway: this.options.gateway,
+      at: Date.now(),
+      code,
+      connection,
+      reserve,
+      ...(position === undefined ? {} : { position }),
+    };
     try {
       await this.publish(PRESENCE_KEY, record);
     } catch {
-      if (this.pendingDisconnects.size < MAX_PENDING_DISCONNECTS) this.pendingDisconnects.set(clientId, record);
+      if (this.pendingDisconnects.size < MAX_PENDING_DISCONNECTS) this.pendingDisconnects.set(connection, record);
       else this.options.log.error('disconnect dropped: too many waiting for the bus', { clientId });
     }
   }
 
   /** Tells the cluster the gateway lives, and sends the disconnects an outage held back. */
   async heartbeat(): Promise<void> {
-    await this.publish(PRESENCE_KEY, { kind: 'gateway-heartbeat', gateway: this.options.gateway, at: Date.now() }, this.options.publishTimeoutMs);
+    const heartbeat: WsInRecord = { kind: 'gateway-heartbeat', gateway: this.options.gateway, at: Date.now(), position: this.options.position() };
+    await this.publish(PRESENCE_KEY, heartbeat, this.options.publishTimeoutMs);
     if (this.pendingDisconnects.size === 0) return;
     const held = [...this.pendingDisconnects.values()];
     await this.options.bus.publish(this.options.topic, held.map((r) => ({ key: PRESENCE_KEY, value: encodeRecord(r) })));
-    for (const r of held) if (r.kind === 'disconnect') this.pendingDisconnects.delete(r.clientId);
+    for (const r of held) if (r.kind === 'disconnect') this.pendingDisconnects.delete(r.connection ?? r.clientId);
   }
 
   /** The gateway stopped cleanly, after announcing its clients' disconnects. */

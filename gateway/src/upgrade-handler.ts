@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { PresenceModeSchema, type Logger, type PresenceMode } from '@cmf/shared';
-import { openSession, type SessionDeps } from './client-session.js';
+import type { Admitted } from './client-session.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { admit, refuseUpgrade, type Admission, type UpgradeRule } from './upgrade-policy.js';
@@ -11,7 +11,8 @@ export interface UpgradeHandlerDeps {
   wss: WebSocketServer;
   /** The configured rules (origin, authentication, connect rate), after the gateway's own checks. */
   rules: readonly UpgradeRule[];
-  session: SessionDeps;
+  /** The admitted socket's session: a new client's, or a resume (see resumptions.ts). */
+  open(ws: WebSocket, socket: Duplex, admitted: Admitted, req: IncomingMessage): void;
   registry: ConnectionRegistry;
   counters: GatewayMetrics;
   log: Logger;
@@ -35,7 +36,7 @@ function presenceModeOf(req: IncomingMessage): PresenceMode | undefined {
  * cannot overshoot it) and then the configured rules; refusals are counted by status.
  */
 export function upgradeHandler(deps: UpgradeHandlerDeps): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  const { wss, rules, session, registry, counters, log, maxConnections } = deps;
+  const { wss, rules, registry, counters, log, maxConnections } = deps;
   let upgrading = 0;
   const refuse = (req: IncomingMessage, socket: Duplex, status: number, reason: string): void => {
     counters.countRefusal(status);
@@ -68,7 +69,7 @@ export function upgradeHandler(deps: UpgradeHandlerDeps): (req: IncomingMessage,
         upgrading -= 1;
         if (!admission.ok) refuse(req, socket, admission.status, admission.reason);
         else if (!deps.accepting()) refuse(req, socket, 503, 'The gateway is not accepting connections');
-        else wss.handleUpgrade(req, socket, head, (ws) => openSession(ws, socket, { presence, auth: admission.auth }, session));
+        else wss.handleUpgrade(req, socket, head, (ws) => deps.open(ws, socket, { presence, auth: admission.auth }, req));
       });
   };
 }

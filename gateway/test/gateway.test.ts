@@ -47,7 +47,7 @@ describe('gateway', () => {
     const h = await setup();
     const [a, b] = await Promise.all([TestClient.connect(h.url), TestClient.connect(h.url)]);
     track(a!, b!);
-    expect(a!.frames[0]).toEqual({ type: 'welcome', clientId: a!.id });
+    expect(a!.frames[0]).toEqual({ type: 'welcome', clientId: a!.id, resumeToken: expect.stringMatching(/^r1\.client-/) });
     expect(a!.id).toMatch(/^client-[a-z0-9]+-\d+$/);
     expect(a!.id).not.toBe(b!.id);
     await h.wsIn.until(() => h.inRecords().filter((r) => r.kind === 'connect').length === 2);
@@ -118,7 +118,8 @@ describe('gateway', () => {
       },
     ]);
     expect((await b!.closed).code).toBe(4000);
-    expect(b!.frames.slice(1)).toEqual([kicked]);
+    // The first record of ws-out: its id, the position after it, is 1.
+    expect(b!.frames.slice(1)).toEqual([{ ...kicked, id: '1' }]);
     await a!.next('kafka', (f) => f.message === 'after');
     await h.wsIn.until(() => h.inRecords().some((r) => r.kind === 'disconnect'));
     expect(h.inRecords().filter((r) => r.kind === 'disconnect' && r.clientId === b!.id)).toHaveLength(1);

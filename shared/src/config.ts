@@ -3,6 +3,7 @@ import { CmfError } from './errors.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().nonnegative();
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const name = z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only').max(200);
 /** An exact web origin, as browsers send it in `Origin`: scheme, host and port, nothing else. */
@@ -18,7 +19,6 @@ const origins = z
   .string()
   .transform((list) => list.split(',').map((o) => o.trim()).filter(Boolean))
   .pipe(z.array(z.string().refine(isOrigin, 'an exact origin such as https://simulator.example.com (lowercase, no path or trailing slash)')));
-const nonNegativeInt = z.coerce.number().int().nonnegative();
 /** A comma-separated list; blanks around and between items are dropped. */
 const list = z.string().transform((v) => v.split(',').map((item) => item.trim()).filter(Boolean));
 /** `*`, `null` (pages from files and sandboxed frames), or scheme://host[:port], normalized as browsers send it. */
@@ -53,7 +53,11 @@ export const ConfigSchema = z.object({
   KAFKA_TOPIC_DEAD_LETTER: name.default('ws-dead-letter'),
   /** Partitions of ws-in when CMF creates it: the ceiling on worker replicas. */
   KAFKA_IN_PARTITIONS: positiveInt.default(12),
-  KAFKA_OUT_PARTITIONS: positiveInt.default(12),
+  /**
+   * Partitions of ws-out when CMF creates it. One (the default) gives every gateway the same total
+   * order, so frame ids are plain offsets and a resume replays in exactly the original order.
+   */
+  KAFKA_OUT_PARTITIONS: positiveInt.default(1),
   /** Replication factor of topics CMF creates. */
   KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
   KAFKA_CLIENT_ID: name.default('cmf'),
@@ -73,6 +77,17 @@ export const ConfigSchema = z.object({
   PUBLISH_TIMEOUT_MS: positiveInt.default(2_000),
   /** The most the in-memory bus keeps (npm start without Kafka); unread records beyond it are refused. */
   MEMORY_BUS_MAX_BYTES: positiveInt.default(256 * 1024 * 1024),
+  /** Of that, the most the in-memory bus keeps of ws-out records every gateway has read, for resumes (oldest dropped first). */
+  MEMORY_BUS_REPLAY_BYTES: positiveInt.default(64 * 1024 * 1024),
+  /**
+   * The key gateways sign resume tokens with; every gateway of a cluster needs the same one. Unset:
+   * the all-in-one server on the memory bus draws one at start; on Kafka, resume is off (a warning says so).
+   */
+  RESUME_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** A client may resume up to this long after its connection ended (and as far back as ws-out still holds). */
+  RESUME_WINDOW_MS: positiveInt.default(600_000),
+  /** An abnormally ended connection keeps its client id (listed, reachable, no client-disconnected) this long. 0: announced at once. */
+  RESUME_GRACE_MS: nonNegativeInt.default(30_000),
   /** Times a worker tries a batch that fails with a permanent error before it dead-letters the records that fail. */
   WORKER_MAX_ATTEMPTS: positiveInt.default(3),
   /** The workers' consumer group: the one KEDA watches. */
@@ -186,6 +201,9 @@ export type Config = Omit<RawConfig, 'ALLOW_CLIENT_KICK'> & {
 /** Bytes that cost one token of a connection's rate limit. */
 export const RATE_TOKEN_BYTES = 1024;
 
+/** Variables whose values an error message must not repeat. */
+const SECRETS = new Set(['RESUME_SECRET', 'ADMIN_TOKEN', 'KAFKA_SASL_PASSWORD']);
+
 /** Parse the environment once; a bad value throws CmfError('invalid-config') naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // A blank value means unset: PORT=" " must not become port 0.
@@ -194,7 +212,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
       const variable = String(issue.path[0]);
-      return `${variable}=${JSON.stringify(env[variable])}: ${issue.message}`;
+      const shown = SECRETS.has(variable) ? '(hidden)' : JSON.stringify(env[variable]);
+      return `${variable}=${shown}: ${issue.message}`;
     });
     throw new CmfError('invalid-config', `Invalid configuration: ${lines.join('; ')}`);
   }
@@ -207,6 +226,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (badBroker) {
     const variable = raw.KAFKA_BROKERS ? 'KAFKA_BROKERS' : 'KAFKA_BROKER';
     throw new CmfError('invalid-config', `Invalid configuration: ${variable}: "${badBroker}" is not host:port`);
+  }
+  if (raw.RESUME_GRACE_MS > raw.RESUME_WINDOW_MS) {
+    throw new CmfError('invalid-config', `Invalid configuration: RESUME_GRACE_MS (${raw.RESUME_GRACE_MS}) must not exceed RESUME_WINDOW_MS (${raw.RESUME_WINDOW_MS})`);
   }
   if (raw.KAFKA_SASL_MECHANISM) {
     const missing = (['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const).find((v) => !raw[v]);

@@ -7,7 +7,7 @@ import type { Metrics } from './metrics/metrics.js';
 
 /** The composition root's one choice of bus: Kafka when brokers are configured, else memory. */
 export function createBus(config: Config, logger: Logger, metrics?: Metrics): Bus {
-  if (config.brokers.length === 0) return new MemoryBus({ maxBytes: config.MEMORY_BUS_MAX_BYTES });
+  if (config.brokers.length === 0) return new MemoryBus({ maxBytes: config.MEMORY_BUS_MAX_BYTES, maxRetainedBytes: config.MEMORY_BUS_REPLAY_BYTES });
   const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = config;
   return new KafkaBus({
     brokers: config.brokers,

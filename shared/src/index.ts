@@ -6,6 +6,7 @@ export type {
   PartitionLag,
   PublishAck,
   PublishOptions,
+  RangeReader,
   SubscribeOptions,
   Subscription,
   TopicSpec,

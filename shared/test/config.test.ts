@@ -141,7 +141,7 @@ describe('loadConfig', () => {
       });
       expect(topicSpecs(config)).toEqual([
         { name: 'a-in', partitions: 5, appendTime: true },
-        { name: 'a-out', partitions: 7 },
+        { name: 'a-out', partitions: 7, retentionMs: 600_000 },
         { name: 'a-presence', partitions: 1, compacted: true },
         { name: 'a-dlq', partitions: 1 },
       ]);

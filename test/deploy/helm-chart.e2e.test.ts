@@ -362,8 +362,24 @@ describe('Helm chart charts/cmf', () => {
     const open = renderChart([], ['adminApi.token.enabled=false', 'adminApi.allowRemote=true']);
     expect(env(open).find((e) => e.name === 'ADMIN_ALLOW_REMOTE')?.value).toBe('true');
     expect(env(open).find((e) => e.name === 'ADMIN_TOKEN')).toBeUndefined();
-    expect(ofKind(open, 'Secret')).toHaveLength(0);
+    expect(ofKind(open, 'Secret').filter((s) => component(s) === 'admin-api')).toHaveLength(0);
     expect(() => renderChart([], ['config.ADMIN_ALLOW_REMOTE=true'])).toThrow(/ADMIN_ALLOW_REMOTE/);
+  });
+
+  test('gateways get RESUME_SECRET from a Secret (the chart makes one of 48 random characters, or uses an existing one); resumeSecret.enabled=false drops it', () => {
+    const gatewayEnv = (objects: K8sObject[]) => deploymentOf(objects, 'gateway').spec.template.spec.containers[0]!.env ?? [];
+    const objects = renderChart();
+    const ref = gatewayEnv(objects).find((e) => e.name === 'RESUME_SECRET')?.valueFrom?.secretKeyRef;
+    const secret = ofKind<K8sObject & { data: Record<string, string> }>(objects, 'Secret').find((s) => s.metadata.name === ref?.name);
+    expect(Buffer.from(secret!.data[ref!.key]!, 'base64').toString()).toMatch(/^[A-Za-z0-9]{48}$/);
+    // Only gateways sign and check tokens.
+    for (const other of ['worker', 'admin-api']) expect(deploymentOf(objects, other).spec.template.spec.containers[0]!.env?.some((e) => e.name === 'RESUME_SECRET')).toBe(false);
+    expect(gatewayEnv(renderChart([], ['gateway.resumeSecret.existingSecret=mine'])).find((e) => e.name === 'RESUME_SECRET')?.valueFrom?.secretKeyRef?.name).toBe('mine');
+    const off = renderChart([], ['gateway.resumeSecret.enabled=false']);
+    expect(gatewayEnv(off).find((e) => e.name === 'RESUME_SECRET')).toBeUndefined();
+    expect(ofKind(off, 'Secret').filter((s) => component(s) === 'gateway')).toHaveLength(0);
+    expect(() => renderChart([], ['gateway.resumeSecret.value=too-short'])).toThrow(/32/);
+    expect(() => renderChart([], ['config.RESUME_SECRET=x'])).toThrow(/RESUME_SECRET/);
   });
 
   test('worker autoscaling off: a replicas field and no KEDA objects', () => {

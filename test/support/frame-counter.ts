@@ -49,6 +49,13 @@ export class FrameCounter {
     this.socket.destroy();
   }
 
+  /** A masked pong echoing `payload` (control frames carry at most 125 bytes). */
+  private pong(payload: Buffer): void {
+    const mask = randomBytes(4);
+    const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
+    this.socket.write(Buffer.concat([Buffer.from([0x8a, 0x80 | payload.length]), mask, masked]));
+  }
+
   private take(chunk: Buffer): void {
     this.bytes += chunk.length;
     const data = this.buffered.length > 0 ? Buffer.concat([this.buffered, chunk]) : chunk;
@@ -75,6 +82,11 @@ export class FrameCounter {
       }
       if (opcode === 0x8 && data.length - at >= header + 2) this.closeCode = data.readUInt16BE(at + header);
       if (opcode === 0x1) this.frames += 1;
+      if (opcode === 0x9) {
+        // Answered like any client: the gateway's pongs tell it how far this one has read.
+        if (data.length - at < header + length) break;
+        this.pong(data.subarray(at + header, at + header + length));
+      }
       at += header;
       this.skip = length;
     }

@@ -38,6 +38,27 @@ export class TestClient {
     return client;
   }
 
+  /** Reconnects as the client `token` belongs to (`?resume=`), from `last` (the id of the last frame it got). */
+  static resume(url: string, token: string, last?: string, params: Record<string, string> = {}): Promise<TestClient> {
+    const query = new URLSearchParams({ ...params, resume: token, ...(last === undefined ? {} : { last }) });
+    return TestClient.connect(`${url.replace(/\/$/, '')}/?${query}`);
+  }
+
+  /** The welcome frame (the first one, or the one after a resume refusal). */
+  welcome(): Frame {
+    return this.frames.find((f) => f.type === 'welcome')!;
+  }
+
+  /** The id of the last frame received that carries one: the `last` of a resume. */
+  lastId(): string | undefined {
+    return this.frames.findLast((f) => typeof f.id === 'string' && f.type !== 'error')?.id as string | undefined;
+  }
+
+  /** Its network dies: the socket is destroyed without a close frame (the server sees 1006). */
+  drop(): void {
+    this.ws.terminate();
+  }
+
   send(frame: object | string): void {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }

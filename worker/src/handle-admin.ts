@@ -5,11 +5,9 @@ import type { Emitter } from './outputs.js';
 export function handleAdmin(record: AdminRecord, emit: Emitter): void {
   const { command } = record;
   switch (command.type) {
-    case 'broadcast': {
-      const id = emit.nextId();
-      emit.deliver(ADMIN_KEY, { type: 'all' }, { type: 'kafka', from: 'server', message: command.message, timestamp: record.at, id }, id);
+    case 'broadcast':
+      emit.deliver(ADMIN_KEY, { type: 'all' }, { type: 'kafka', from: 'server', message: command.message, timestamp: record.at });
       return;
-    }
     case 'kick-one':
       emit.kick(ADMIN_KEY, { type: 'clients', ids: [command.targetId] }, { type: 'kicked', message: Texts.kickedOne });
       return;

@@ -32,15 +32,13 @@ export function handleFrame(record: FrameRecord, parsed: ParsedClientFrame, { em
   switch (frame.type) {
     case 'broadcast-all':
     case 'broadcast': {
-      const id = emit.nextId();
-      emit.deliver(sender, { type: 'all' }, { type: 'kafka', from: sender, message: frame.message, timestamp: record.receivedAt, id }, id);
+      emit.deliver(sender, { type: 'all' }, { type: 'kafka', from: sender, message: frame.message, timestamp: record.receivedAt });
       return;
     }
     case 'broadcast-one': {
       if (!isConnected(frame.targetId)) return unknownTarget(frame.targetId);
-      const id = emit.nextId();
-      const direct = { type: 'direct', from: sender, message: frame.message, timestamp: record.receivedAt, id } as const;
-      emit.deliver(sender, { type: 'clients', ids: [frame.targetId] }, direct, id);
+      const direct = { type: 'direct', from: sender, message: frame.message, timestamp: record.receivedAt } as const;
+      emit.deliver(sender, { type: 'clients', ids: [frame.targetId] }, direct);
       return;
     }
     case 'kick-one':

@@ -3,8 +3,8 @@ import {
   encodeRecord,
   PRESENCE_KEY,
   type OutgoingRecord,
-  type ServerFrame,
   type Target,
+  type UnstampedFrame,
   type WsOutRecord,
 } from '@cmf/shared';
 
@@ -64,16 +64,31 @@ export class Emitter {
     return `${this.source}-${this.n}`;
   }
 
-  deliver(key: string, target: Target, frame: ServerFrame, id = this.nextId()): void {
-    if (frame.type === 'error') this.outputs.countError(frame.code);
-    this.outputs.command(key, { kind: 'deliver', id, target, frame: JSON.stringify(frame) });
+  /** Every frame but an error is part of the stream a client may resume: the gateway stamps its `id`. */
+  deliver(key: string, target: Target, frame: UnstampedFrame, id = this.nextId()): void {
+    if (frame.type === 'error') {
+      this.outputs.countError(frame.code);
+      this.outputs.command(key, { kind: 'deliver', id, target, frame: JSON.stringify(frame) });
+      return;
+    }
+    this.outputs.command(key, { kind: 'deliver', id, target, frame: JSON.stringify(frame), replayable: true });
   }
 
-  kick(key: string, target: Target, frame: ServerFrame): void {
+  kick(key: string, target: Target, frame: UnstampedFrame): void {
     this.outputs.command(key, { kind: 'kick', id: this.nextId(), target, frame: JSON.stringify(frame) });
   }
 
   gatewayExpired(gateway: string, lastSeen: number): void {
     this.outputs.command(PRESENCE_KEY, { kind: 'gateway-expired', id: this.nextId(), gateway, lastSeen });
+  }
+
+  /** Ids from the resume record's own position: a retried batch repeats them exactly. */
+  resumed(clientId: string, gateway: string, connection: string, drop: string | undefined): void {
+    const command: WsOutRecord = { kind: 'resumed', id: `${this.source}-resumed`, clientId, gateway, connection, ...(drop ? { drop } : {}) };
+    this.outputs.command(PRESENCE_KEY, command);
+  }
+
+  resumeRefused(gateway: string, connection: string, reason: string): void {
+    this.outputs.command(PRESENCE_KEY, { kind: 'resume-refused', id: `${this.source}-refused`, gateway, connection, reason });
   }
 }

@@ -2,14 +2,18 @@ import {
   CLOCK_PRESENCE_KEY,
   clientPresenceKey,
   departedPresenceKey,
+  endedPresenceKey,
   gatewayPresenceKey,
   PRESENCE_KEY,
-  type ClientListFrame,
+  type ClientListFrame as StampedClientListFrame,
   type ClientPresence,
+  type DisconnectRecord,
+  type EndedPresence,
   type GatewayPresence,
   type PresenceMode,
   type PresenceState,
   type PresenceView,
+  type ResumeRecord,
 } from '@cmf/shared';
 import type { Emitter, Outputs } from './outputs.js';
 
@@ -23,7 +27,19 @@ export interface PresencePolicy {
   listIntervalMs: number;
   /** How often workers tick; expiry runs on ticks, so it starts one tick early to finish within timeoutMs. */
   tickMs: number;
+  /** A resumable client whose connection ended abnormally stays listed this long (RESUME_GRACE_MS). */
+  graceMs: number;
+  /** It may resume until this long after its connection ended (RESUME_WINDOW_MS). */
+  windowMs: number;
 }
+
+/** What a gateway says about a connection's end (see DisconnectRecordSchema). */
+export type ConnectionEnd = Pick<DisconnectRecord, 'connection' | 'reserve' | 'position'>;
+
+/** The gateway adds the `id`. */
+type ClientListFrame = Omit<StampedClientListFrame, 'id'>;
+
+const REFUSED = 'No session to resume: it was closed by the client, kicked, or ended longer ago than the resume window';
 
 /** A gap this long between liveness records means the log stalled (an outage, a frozen owner), not that gateways died. */
 const stallGap = (policy: PresencePolicy): number => 3 * policy.tickMs;
@@ -49,6 +65,14 @@ interface Change {
  * The original order holds for each client: on connect `welcome`, list, `client-connected`; on
  * disconnect `client-disconnected`, then the list.
  *
+ * Resume: a resumable client whose connection ended abnormally (or whose gateway died) is `away`:
+ * still listed and reachable, nothing announced. A `resume` record within `graceMs` moves it to
+ * the new connection silently; after it, the client is announced gone once and an `ended` record
+ * keeps it resumable until `windowMs` after the end (coming back is then announced as a connect).
+ * Every resume is answered on ws-out: `resumed` (the new gateway activates the connection, every
+ * other connection of the client is closed) or `resume-refused`. Clean closes and kicks end the
+ * session for good.
+ *
  * A batch retried after its presence writes landed but its announcements did not (a failed
  * publish, a crash in between) finds its own writes by their `source` and announces again, with
  * the same command ids, which gateways drop if they did deliver them; the owner's state (the
@@ -57,6 +81,7 @@ interface Change {
 export class PresenceBatch {
   private readonly clients = new Map<string, ClientPresence | null>();
   private readonly gateways = new Map<string, GatewayPresence | null>();
+  private readonly ended = new Map<string, EndedPresence | null>();
   private readonly touched = new Set<string>();
   private connected: Change[] = [];
   private disconnected: Change[] = [];
@@ -97,7 +122,14 @@ export class PresenceBatch {
     return this.clients.has(id) ? (this.clients.get(id) ?? undefined) : this.view.client(id);
   }
 
-  connect(emit: Emitter, clientId: string, gateway: string, at: number, presence: PresenceMode = 'full'): void {
+  connect(
+    emit: Emitter,
+    clientId: string,
+    gateway: string,
+    at: number,
+    presence: PresenceMode = 'full',
+    { connection, resumable }: { connection?: string; resumable?: boolean } = {},
+  ): void {
     const { source } = emit;
     this.seen(gateway, at);
     const known = this.client(clientId);
@@ -105,13 +137,12 @@ export class PresenceBatch {
       if (known.source === source) this.connected.push({ clientId, source, presence });
       return;
     }
-    const entry: ClientPresence = { kind: 'client', clientId, gateway, connectedAt: at, source };
-    this.clients.set(clientId, entry);
-    this.outputs.setPresence(clientPresenceKey(clientId), entry);
+    const entry: ClientPresence = { kind: 'client', clientId, gateway, connectedAt: at, source, ...(connection ? { connection } : {}), ...(resumable ? { resumable } : {}) };
+    this.setClient(entry);
     this.connected.push({ clientId, source, presence });
   }
 
-  disconnect(emit: Emitter, clientId: string, at: number): void {
+  disconnect(emit: Emitter, clientId: string, at: number, end: ConnectionEnd = {}): void {
     const { source } = emit;
     const known = this.client(clientId);
     if (known) this.seen(known.gateway, at);
@@ -120,17 +151,47 @@ export class PresenceBatch {
       if (departed?.source === source) this.disconnected.push({ clientId, source, presence: 'full' });
       return;
     }
-    // Announce the connect before the disconnect of the same client.
-    if (this.connected.some((c) => c.clientId === clientId)) this.flush(emit);
-    this.clients.set(clientId, null);
-    this.outputs.setPresence(clientPresenceKey(clientId), null);
-    this.outputs.setPresence(departedPresenceKey(clientId), { kind: 'departed', clientId, source });
-    this.disconnected.push({ clientId, source, presence: 'full' });
+    // A connection the client has left for another (it resumed), or an end already reserved.
+    if ((end.connection && known.connection && end.connection !== known.connection) || known.away) return;
+    if (end.reserve && known.resumable) this.reserve(emit, known, at, end.position);
+    else this.remove(emit, clientId);
   }
 
-  heartbeat(gateway: string, at: number): void {
+  /** A client presented its resume token on a new connection: move it there, or say why not. */
+  resume(emit: Emitter, { clientId, gateway, connection, at, presence = 'full' }: ResumeRecord): void {
+    const { source } = emit;
+    this.seen(gateway, at);
+    const known = this.client(clientId);
+    if (known?.source === source && known.resume) {
+      // A retried batch: the same answer, with the same ids.
+      emit.resumed(clientId, gateway, connection, known.resume.drop);
+      if (known.resume.rejoined) this.connected.push({ clientId, source, presence });
+      return;
+    }
+    if (known) {
+      const drop = known.away?.position;
+      const { away: _away, ...rest } = known;
+      this.setClient({ ...rest, gateway, connection, source, resumable: true, resume: { ...(drop ? { drop } : {}), rejoined: false } });
+      emit.resumed(clientId, gateway, connection, drop);
+      return;
+    }
+    const ended = this.endedSession(clientId);
+    if (!ended || at - ended.since > this.policy.windowMs) {
+      emit.resumeRefused(gateway, connection, REFUSED);
+      return;
+    }
+    this.setEnded(clientId, null);
+    const drop = ended.position;
+    this.setClient({ kind: 'client', clientId, gateway, connectedAt: at, source, connection, resumable: true, resume: { ...(drop ? { drop } : {}), rejoined: true } });
+    emit.resumed(clientId, gateway, connection, drop);
+    this.connected.push({ clientId, source, presence });
+  }
+
+  heartbeat(gateway: string, at: number, position?: string): void {
     this.alive(at);
     this.seen(gateway, at);
+    const known = this.gateway(gateway);
+    if (position && known && known.position !== position) this.setGateway({ ...known, position });
   }
 
   /** The gateway stopped cleanly; whatever clients it still had are gone. */
@@ -154,6 +215,12 @@ export class PresenceBatch {
         emit.gatewayExpired(g.gateway, g.lastSeen);
       }
     }
+    for (const c of [...this.allAway()]) {
+      if (this.latest - c.away.since >= this.policy.graceMs) this.remove(emit, c.clientId, c.away);
+    }
+    for (const e of [...this.allEnded()]) {
+      if (this.latest - e.since > this.policy.windowMs) this.setEnded(e.clientId, null);
+    }
     this.flush(emit);
     for (const id of this.touched) this.outputs.setPresence(gatewayPresenceKey(id), this.gateways.get(id) ?? null);
     this.outputs.setPresence(CLOCK_PRESENCE_KEY, { kind: 'clock', ...this.state, batch: this.firstSource, before: this.before });
@@ -176,7 +243,57 @@ export class PresenceBatch {
   private seen(gateway: string, at: number): void {
     this.latest = Math.max(this.latest, at);
     const known = this.gateway(gateway);
-    if (!known || known.lastSeen < at) this.setGateway({ kind: 'gateway', gateway, lastSeen: at });
+    if (!known || known.lastSeen < at) this.setGateway({ ...known, kind: 'gateway', gateway, lastSeen: at });
+  }
+
+  private setClient(entry: ClientPresence): void {
+    this.clients.set(entry.clientId, entry);
+    this.outputs.setPresence(clientPresenceKey(entry.clientId), entry);
+  }
+
+  /** Keeps the id reserved (listed, reachable, nothing announced) until `graceMs` after `since`. */
+  private reserve(emit: Emitter, known: ClientPresence, since: number, position: string | undefined): void {
+    const away = { since, ...(position ? { position } : {}) };
+    if (this.policy.graceMs > 0) this.setClient({ ...known, away });
+    else this.remove(emit, known.clientId, away);
+  }
+
+  /** Removes the client and announces it gone; with `ended`, it may still resume until `windowMs` after that end. */
+  private remove(emit: Emitter, clientId: string, ended?: { since: number; position?: string }): void {
+    const { source } = emit;
+    // Announce the connect before the disconnect of the same client.
+    if (this.connected.some((c) => c.clientId === clientId)) this.flush(emit);
+    this.clients.set(clientId, null);
+    this.outputs.setPresence(clientPresenceKey(clientId), null);
+    this.outputs.setPresence(departedPresenceKey(clientId), { kind: 'departed', clientId, source });
+    this.disconnected.push({ clientId, source, presence: 'full' });
+    if (ended) this.setEnded(clientId, { kind: 'ended', clientId, ...ended });
+  }
+
+  private setEnded(clientId: string, entry: EndedPresence | null): void {
+    this.ended.set(clientId, entry);
+    this.outputs.setPresence(endedPresenceKey(clientId), entry);
+  }
+
+  private endedSession(id: string): EndedPresence | undefined {
+    return this.ended.has(id) ? (this.ended.get(id) ?? undefined) : this.view.ended(id);
+  }
+
+  /** Clients in their grace period: the view's index, as this batch changed it. */
+  private *allAway(): Generator<ClientPresence & { away: NonNullable<ClientPresence['away']> }> {
+    for (const c of this.view.away()) {
+      const now = this.clients.has(c.clientId) ? this.clients.get(c.clientId) : c;
+      if (now?.away) yield { ...now, away: now.away };
+    }
+    for (const c of this.clients.values()) if (c?.away && !this.view.client(c.clientId)?.away) yield { ...c, away: c.away };
+  }
+
+  private *allEnded(): Generator<EndedPresence> {
+    for (const e of this.view.endedSessions()) {
+      const now = this.ended.has(e.clientId) ? this.ended.get(e.clientId) : e;
+      if (now) yield now;
+    }
+    for (const e of this.ended.values()) if (e && !this.view.ended(e.clientId)) yield e;
   }
 
   private setGateway(entry: GatewayPresence): void {
@@ -184,8 +301,14 @@ export class PresenceBatch {
     this.touched.add(entry.gateway);
   }
 
+  /** Its clients are gone, or reserved (from its last known position) when they can resume. */
   private dropGateway(emit: Emitter, gateway: string, at: number): void {
-    for (const c of this.allClients()) if (c.gateway === gateway) this.disconnect(emit, c.clientId, at);
+    const position = this.gateway(gateway)?.position;
+    for (const c of [...this.allClients()]) {
+      if (c.gateway !== gateway || c.away) continue;
+      if (c.resumable) this.reserve(emit, c, at, position);
+      else this.remove(emit, c.clientId);
+    }
     if (this.gateway(gateway)) {
       this.gateways.set(gateway, null);
       this.touched.add(gateway);

@@ -36,11 +36,13 @@ function handleOther(record: Extract<Decoded, { kind: 'other' }>['record'], emit
   const p = presence!;
   switch (record.kind) {
     case 'connect':
-      return p.connect(emit, record.clientId, record.gateway, record.at, record.presence);
+      return p.connect(emit, record.clientId, record.gateway, record.at, record.presence, record);
     case 'disconnect':
-      return p.disconnect(emit, record.clientId, record.at);
+      return p.disconnect(emit, record.clientId, record.at, record);
+    case 'resume':
+      return p.resume(emit, record);
     case 'gateway-heartbeat':
-      return p.heartbeat(record.gateway, record.at);
+      return p.heartbeat(record.gateway, record.at, record.position);
     case 'gateway-down':
       return p.gatewayDown(emit, record.gateway, record.at);
     case 'tick':

@@ -46,6 +46,8 @@ export async function createWorker({ bus, config, logger, metrics = new Metrics(
     fullListMax: config.PRESENCE_FULL_LIST_MAX,
     listIntervalMs: config.PRESENCE_LIST_INTERVAL_MS,
     tickMs: TICK_MS,
+    graceMs: config.RESUME_GRACE_MS,
+    windowMs: config.RESUME_WINDOW_MS,
   };
   let ready = false;
 

@@ -37,7 +37,12 @@ export const listClients = defineGet({
     const all = [...deps.view.clients()].sort(order);
     const rest = query.cursor ? all.filter(afterCursor(query.cursor)) : all;
     const page = rest.slice(0, limit);
-    const clients = page.map((c) => ({ id: c.clientId, gateway: c.gateway, connectedAt: new Date(c.connectedAt).toISOString() }));
+    const clients = page.map((c) => ({
+      id: c.clientId,
+      gateway: c.gateway,
+      connectedAt: new Date(c.connectedAt).toISOString(),
+      status: c.away ? ('away' as const) : ('connected' as const),
+    }));
     const more = rest.length > limit ? { nextCursor: cursorOf(page.at(-1)!) } : {};
     return reply(200, { count: all.length, clients, ...more });
   },

@@ -4,10 +4,17 @@ import { KubernetesReportSchema } from '../kubernetes-report.js';
 /** 202: the command is on its way to the workers; `requestId` is in the ws-in record. */
 export const AcceptedSchema = z.object({ status: z.literal('accepted'), requestId: z.uuid() });
 
-export const ClientSchema = z.object({ id: z.string(), gateway: z.string(), connectedAt: z.iso.datetime() });
+export const ClientSchema = z.object({
+  id: z.string(),
+  gateway: z.string(),
+  connectedAt: z.iso.datetime(),
+  status: z.enum(['connected', 'away']).meta({
+    description: '`away`: its connection ended abnormally and its id is kept for a resume (RESUME_GRACE_MS); still listed and reachable',
+  }),
+});
 
 export const ClientListSchema = z.object({
-  count: z.number().int().nonnegative().meta({ description: 'Connected clients on every gateway, in all pages' }),
+  count: z.number().int().nonnegative().meta({ description: 'Connected (and away) clients on every gateway, in all pages' }),
   clients: z.array(ClientSchema).meta({ description: 'This page of them, oldest first' }),
   nextCursor: z.string().optional().meta({ description: 'Where the next page starts (`cursor`); absent on the last page' }),
 });

@@ -28,7 +28,7 @@ export interface Harness {
   view: PresenceView;
   /** What reaches ws-in, where admin commands go. */
   wsIn: Collector;
-  addClient(clientId: string, gateway?: string, connectedAt?: number): Promise<void>;
+  addClient(clientId: string, gateway?: string, connectedAt?: number, away?: ClientPresence['away']): Promise<void>;
   removeClient(clientId: string): Promise<void>;
   /**
    * The app on a real HTTP server with the production server options, on loopback. With `peer`,
@@ -62,8 +62,8 @@ export async function setup(env: Record<string, string> = {}): Promise<Harness> 
     config,
     view,
     wsIn,
-    addClient: async (clientId, gateway = 'g1', connectedAt = Date.UTC(2024, 0, 2, 3, 4, 5, 678)) => {
-      const value: ClientPresence = { kind: 'client', clientId, gateway, connectedAt };
+    addClient: async (clientId, gateway = 'g1', connectedAt = Date.UTC(2024, 0, 2, 3, 4, 5, 678), away) => {
+      const value: ClientPresence = { kind: 'client', clientId, gateway, connectedAt, ...(away ? { away } : {}) };
       await bus.publish(config.topics.presence, [{ key: clientPresenceKey(clientId), value: encodeRecord(value) }]);
     },
     removeClient: async (clientId) => {

@@ -57,6 +57,11 @@ export interface SubscribeOptions {
   group?: string;
   /** Start from the oldest record when the group (or private subscription) has no position yet. */
   fromBeginning?: boolean;
+  /**
+   * A private subscription starts at these offsets (per partition; the others as `fromBeginning`
+   * says), so its owner knows exactly where it stands before the first record arrives.
+   */
+  startAt?: Map<number, string>;
   /** How a private subscription shows in the broker's tools (Kafka: its consumer group id); unique. */
   label?: string;
   /**
@@ -87,6 +92,22 @@ export interface Subscription {
 }
 
 /**
+ * Reads ranges of one topic on demand, without joining or disturbing any subscription: what a
+ * gateway replays a resuming client's gap with. Opening one may cost a consumer of its own (Kafka:
+ * one group join); each read costs only the records it reads.
+ */
+export interface RangeReader {
+  /**
+   * Hands the records of `partition` with `from <= offset < to`, in order, in batches, and
+   * resolves once the last one was handled. Records no longer kept are skipped: the first one
+   * handed is then past `from`. Reads may overlap (those of one partition may wait for each other). Rejects when
+   * `signal` aborts, when the reader closes, or with a CmfError when the broker cannot be read.
+   */
+  read(partition: number, from: string, to: string, onRecords: (records: ConsumedRecord[]) => void | Promise<void>, signal?: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
  * The seam between CMF and its message broker.
  *
  * Delivery: at least once. Ordering: records published by one publisher reach every subscriber in
@@ -105,6 +126,10 @@ export interface Bus {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Per partition, the offset the next published record will get. */
   endOffsets(topic: string): Promise<Map<number, string>>;
+  /** Per partition, the offset of the oldest record still kept (the end offset when none is). */
+  startOffsets(topic: string): Promise<Map<number, string>>;
+  /** A reader of `topic`'s ranges (see RangeReader); close it when done. */
+  openReader(topic: string): Promise<RangeReader>;
   /**
    * Per partition of `topic`, in partition order, how far `group` is behind: what autoscaling
    * on lag sees. Rejects when the broker cannot be reached.

@@ -3,7 +3,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import kafkajs, { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import { CmfError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Bus, OutgoingRecord, PartitionLag, PublishAck, PublishOptions, SubscribeOptions, Subscription, TopicSpec } from './bus.js';
+import type { Bus, OutgoingRecord, PartitionLag, PublishAck, PublishOptions, RangeReader, SubscribeOptions, Subscription, TopicSpec } from './bus.js';
+import { KafkaRangeReader } from './kafka-range-reader.js';
 import { KafkaSubscription } from './kafka-subscription.js';
 import { partitionOf } from './partition-of.js';
 import { ProducePipeline, type SendRequest, type SendResult } from './produce-pipeline.js';
@@ -80,6 +81,7 @@ export class KafkaBus implements Bus {
   private readonly healthAdmin: Admin;
   private readonly pipeline: ProducePipeline;
   private readonly subscriptions = new Set<KafkaSubscription>();
+  private readonly readers = new Set<KafkaRangeReader>();
   private readonly partitionCounts = new Map<string, number>();
   private connecting: Promise<void> | undefined;
   private closed = false;
@@ -185,7 +187,7 @@ export class KafkaBus implements Bus {
       kafka: this.kafka,
       groupId: options.group ?? options.label ?? `${this.options.clientId}-private-${randomUUID()}`,
       isPrivate,
-      positions: new Map(isPrivate && !options.fromBeginning ? await this.endOffsets(options.topic) : []),
+      positions: new Map(isPrivate ? await this.privateStart(options) : []),
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 2000,
       heartbeatMs: this.options.heartbeatMs ?? 400,
       logger: this.options.logger,
@@ -205,6 +207,33 @@ export class KafkaBus implements Bus {
     await this.connect();
     const offsets = await withRetries(() => this.admin.fetchTopicOffsets(topic));
     return new Map(offsets.map((o) => [o.partition, o.high]));
+  }
+
+  async startOffsets(topic: string): Promise<Map<number, string>> {
+    await this.connect();
+    const offsets = await withRetries(() => this.admin.fetchTopicOffsets(topic));
+    return new Map(offsets.map((o) => [o.partition, o.low]));
+  }
+
+  async openReader(topic: string): Promise<RangeReader> {
+    if (this.closed) throw new CmfError('bus-closed', 'bus is closed');
+    const reader = await KafkaRangeReader.open({
+      kafka: this.kafka,
+      topic,
+      groupId: `${this.options.clientId}-reader-${randomUUID()}`,
+      sessionTimeoutMs: this.options.sessionTimeoutMs ?? 2000,
+      heartbeatMs: this.options.heartbeatMs ?? 400,
+      logger: this.options.logger,
+    });
+    this.readers.add(reader);
+    return {
+      read: (...args) => reader.read(...args),
+      close: async () => {
+        if (!this.readers.delete(reader)) return;
+        await reader.close();
+        await this.admin.deleteGroups([reader.groupId]).catch(() => undefined);
+      },
+    };
   }
 
   async groupLag(group: string, topic: string): Promise<PartitionLag[]> {
@@ -235,8 +264,9 @@ export class KafkaBus implements Bus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.subscriptions].map((s) => s.close().catch(() => undefined)));
+    await Promise.all([...this.subscriptions, ...this.readers].map((s) => s.close().catch(() => undefined)));
     this.subscriptions.clear();
+    this.readers.clear();
     await this.pipeline.drain();
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.healthAdmin.disconnect()]);
   }
@@ -250,6 +280,13 @@ export class KafkaBus implements Bus {
       },
     );
     return this.connecting;
+  }
+
+  /** Where a private subscription starts: `startAt`, else the end (or, with fromBeginning, nothing to seek). */
+  private async privateStart(options: SubscribeOptions): Promise<Map<number, string>> {
+    const start = new Map(options.fromBeginning ? [] : await this.endOffsets(options.topic));
+    for (const [partition, offset] of options.startAt ?? []) start.set(partition, offset);
+    return start;
   }
 
   private async partitionCount(topic: string): Promise<number> {

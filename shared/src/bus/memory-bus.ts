@@ -7,11 +7,13 @@ import type {
   OutgoingRecord,
   PartitionLag,
   PublishAck,
+  RangeReader,
   SubscribeOptions,
   Subscription,
   TopicSpec,
 } from './bus.js';
 import { PartitionLog, recordBytes } from './memory-log.js';
+import { MemoryRangeReader } from './memory-range-reader.js';
 import { partitionOf } from './partition-of.js';
 
 const MAX_BATCH = 500;
@@ -36,6 +38,11 @@ export interface MemoryBusOptions {
    * read go first; when unread records alone would pass it, publish rejects (`bus-unavailable`).
    */
   maxBytes?: number;
+  /**
+   * Of that, the most one topic keeps of records every subscriber has read, for its `retentionMs`
+   * (what range readers replay); the oldest go first.
+   */
+  maxRetainedBytes?: number;
 }
 
 /**
@@ -43,7 +50,7 @@ export interface MemoryBusOptions {
  * but in memory. Each group runs one delivery loop per partition and asks, before every batch,
  * which member owns that partition now, so a rebalance never hands one partition to two members.
  * Once every subscriber of a topic has read a record it is dropped (after the topic's
- * `retentionMs`); a topic nobody subscribes to keeps its records until `maxBytes` needs the room,
+ * `retentionMs`, within `maxRetainedBytes`); a topic nobody subscribes to keeps its records until `maxBytes` needs the room,
  * as a late subscriber from the beginning would find them on Kafka. Delivery yields to the event
  * loop between batches, so no backlog starves timers or I/O.
  */
@@ -51,11 +58,13 @@ export class MemoryBus implements Bus {
   private readonly topics = new Map<string, Topic>();
   private readonly groups = new Map<string, Group>();
   private readonly maxBytes: number;
+  private readonly maxRetainedBytes: number;
   private bytes = 0;
   private closed = false;
 
   constructor(options: MemoryBusOptions = {}) {
     this.maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
+    this.maxRetainedBytes = options.maxRetainedBytes ?? 64 * 1024 * 1024;
   }
 
   async ensureTopics(topics: TopicSpec[]): Promise<void> {
@@ -89,7 +98,10 @@ export class MemoryBus implements Bus {
       group = {
         topic,
         members: [],
-        positions: topic.partitions.map((p) => (options.fromBeginning ? p.start : p.end)),
+        positions: topic.partitions.map((p, i) => {
+          const at = options.group ? undefined : options.startAt?.get(i);
+          return at !== undefined ? Number(at) : options.fromBeginning ? p.start : p.end;
+        }),
         running: new Set(),
         private: !options.group,
       };
@@ -108,6 +120,20 @@ export class MemoryBus implements Bus {
 
   async endOffsets(topic: string): Promise<Map<number, string>> {
     return new Map(this.topic(topic).partitions.map((p, i) => [i, String(p.end)]));
+  }
+
+  async startOffsets(topic: string): Promise<Map<number, string>> {
+    return new Map(this.topic(topic).partitions.map((p, i) => [i, String(p.start)]));
+  }
+
+  async openReader(topic: string): Promise<RangeReader> {
+    const { partitions } = this.topic(topic);
+    return new MemoryRangeReader((partition) => {
+      if (this.closed) throw new CmfError('bus-closed', 'bus is closed');
+      const log = partitions[partition];
+      if (!log) throw new CmfError('bus-unavailable', `topic ${topic} has no partition ${partition}`);
+      return log;
+    });
   }
 
   async groupLag(group: string, topic: string): Promise<PartitionLag[]> {
@@ -186,7 +212,8 @@ export class MemoryBus implements Bus {
       if (group.topic === topic) consumed = Math.min(consumed, group.positions[partition]!);
     }
     const before = log.bytes;
-    log.trim(consumed, urgent ? Infinity : Date.now() - (topic.spec.retentionMs ?? 0));
+    const retainedBudget = topic.spec.retentionMs ? this.maxRetainedBytes / topic.partitions.length : 0;
+    log.trim(consumed, urgent ? Infinity : Date.now() - (topic.spec.retentionMs ?? 0), urgent ? 0 : retainedBudget);
     this.bytes -= before - log.bytes;
   }
 

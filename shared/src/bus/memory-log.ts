@@ -22,6 +22,9 @@ export class PartitionLog {
   private entries: StoredRecord[] = [];
   /** Index of the first live entry: trimming moves it instead of shifting the array. */
   private head = 0;
+  /** Entries before this index were read by every subscriber (as of the last trim); they hold `readBytes`. */
+  private readIndex = 0;
+  private readBytes = 0;
   private next = 0;
   private superseded = 0;
   /** On a compacted topic, the offset of the latest record of each key. */
@@ -64,14 +67,24 @@ export class PartitionLog {
 
   /**
    * Forgets records before `consumed` (every subscriber is past them) that are older than
-   * `keepSince`. On a compacted topic, the latest record of each key stays (a subscriber that
-   * starts from the beginning must still find the current state), tombstones excepted.
+   * `keepSince`, or that pass `maxRetained` bytes of such records. On a compacted topic, the latest
+   * record of each key stays (a subscriber that starts from the beginning must still find the
+   * current state), tombstones excepted.
    */
-  trim(consumed: number, keepSince: number): void {
+  trim(consumed: number, keepSince: number, maxRetained = 0): void {
     if (!this.latest) {
-      while (this.head < this.entries.length) {
+      this.readIndex = Math.max(this.readIndex, this.head);
+      // A subscriber that joined behind the others moves the read mark back.
+      for (; this.readIndex > this.head && this.entries[this.readIndex - 1]!.offset >= consumed; this.readIndex -= 1) {
+        this.readBytes -= this.entries[this.readIndex - 1]!.bytes;
+      }
+      for (; this.readIndex < this.entries.length && this.entries[this.readIndex]!.offset < consumed; this.readIndex += 1) {
+        this.readBytes += this.entries[this.readIndex]!.bytes;
+      }
+      while (this.head < this.readIndex) {
         const first = this.entries[this.head]!;
-        if (first.offset >= consumed || first.timestamp >= keepSince) break;
+        if (first.timestamp >= keepSince && this.readBytes <= maxRetained) break;
+        this.readBytes -= first.bytes;
         this.drop(first);
         this.head += 1;
       }
@@ -103,6 +116,7 @@ export class PartitionLog {
   private compactArray(): void {
     if (this.head > 1024 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
+      this.readIndex -= this.head;
       this.head = 0;
     }
   }

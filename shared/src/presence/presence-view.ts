@@ -6,6 +6,7 @@ import {
   PresenceRecordSchema,
   type ClientPresence,
   type DepartedPresence,
+  type EndedPresence,
   type GatewayPresence,
   type PresenceClock,
   type PresenceRecord,
@@ -26,6 +27,9 @@ export class PresenceView {
   private readonly clientsById = new Map<string, ClientPresence>();
   private readonly gatewaysById = new Map<string, GatewayPresence>();
   private readonly departedById = new Map<string, DepartedPresence>();
+  /** Clients in their grace period: an index, so expiring them never walks every client. */
+  private readonly awayById = new Map<string, ClientPresence>();
+  private readonly endedById = new Map<string, EndedPresence>();
   private clockRecord: PresenceClock | undefined;
   private readonly next = new Map<number, bigint>();
   private waiters: Waiter[] = [];
@@ -52,6 +56,20 @@ export class PresenceView {
   /** Connected clients in the order their connects were processed: oldest first. */
   clients(): IterableIterator<ClientPresence> {
     return this.clientsById.values();
+  }
+
+  /** Clients whose connection ended abnormally and whose id is still reserved (see ClientPresenceSchema). */
+  away(): IterableIterator<ClientPresence> {
+    return this.awayById.values();
+  }
+
+  /** A client announced gone that may still resume (see EndedPresenceSchema). */
+  ended(id: string): EndedPresence | undefined {
+    return this.endedById.get(id);
+  }
+
+  endedSessions(): IterableIterator<EndedPresence> {
+    return this.endedById.values();
   }
 
   /** The presence owner's state (see PresenceClockSchema), once one was written. */
@@ -106,7 +124,10 @@ export class PresenceView {
       const key = record.key ?? '';
       if (record.value === null || record.value.length === 0) {
         const [kind, id = ''] = splitKey(key);
-        if (kind === 'client') this.clientsById.delete(id);
+        if (kind === 'client') {
+          this.clientsById.delete(id);
+          this.awayById.delete(id);
+        } else if (kind === 'ended') this.endedById.delete(id);
         else if (kind === 'gateway') this.gatewaysById.delete(id);
         else if (kind === 'departed') this.departedById.delete(id);
         else if (kind === 'clock') this.clockRecord = undefined;
@@ -130,6 +151,11 @@ export class PresenceView {
     switch (value.kind) {
       case 'client':
         this.clientsById.set(value.clientId, value);
+        if (value.away) this.awayById.set(value.clientId, value);
+        else this.awayById.delete(value.clientId);
+        return;
+      case 'ended':
+        this.endedById.set(value.clientId, value);
         return;
       case 'gateway':
         this.gatewaysById.set(value.gateway, value);

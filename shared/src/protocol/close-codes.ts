@@ -20,6 +20,8 @@ export const CloseCodes = {
   slowConsumer: 4008,
   /** Kicked by another client (`kick-one`, `kick-all`) or by the admin API. */
   kicked: 4000,
+  /** The client resumed on another connection (with its resume token): this one is no longer it. */
+  resumedElsewhere: 4001,
 } as const;
 
 export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes];

@@ -4,6 +4,9 @@ import { WsOutEnvelopeSchema, type WsOutEnvelope, type WsOutRecord } from './rec
 
 const NEWLINE = 0x0a;
 
+type Framed = Extract<WsOutRecord, { frame: string }>;
+const framed = (kind: WsOutRecord['kind']): boolean => kind === 'deliver' || kind === 'kick';
+
 /**
  * A ws-out command as it travels: the envelope (kind, id, target) as one line of JSON, then, for
  * deliver and kick, the frame exactly as sockets receive it. The frame is neither escaped into the
@@ -11,8 +14,8 @@ const NEWLINE = 0x0a;
  * envelope and writes the rest as it is.
  */
 export function encodeCommand(command: WsOutRecord): Buffer {
-  if (command.kind === 'gateway-expired') return Buffer.from(JSON.stringify(command));
-  const { frame, ...envelope } = command;
+  if (!framed(command.kind)) return Buffer.from(JSON.stringify(command));
+  const { frame, ...envelope } = command as Framed;
   return Buffer.from(`${JSON.stringify(envelope)}\n${frame}`);
 }
 
@@ -27,7 +30,7 @@ export function decodeCommand(value: Buffer): ReceivedCommand {
   const end = value.indexOf(NEWLINE);
   const envelope = decodeRecord(WsOutEnvelopeSchema, end < 0 ? value : value.subarray(0, end));
   const frame = end < 0 ? undefined : value.subarray(end + 1);
-  if (envelope.kind !== 'gateway-expired' && (!frame || frame.length === 0)) {
+  if (framed(envelope.kind) && (!frame || frame.length === 0)) {
     throw new CmfError('invalid-record', `record field frame: a ${envelope.kind} command carries a frame`);
   }
   return { envelope, frame };
@@ -35,5 +38,5 @@ export function decodeCommand(value: Buffer): ReceivedCommand {
 
 /** The whole command again, frame as text: for tools and tests that read ws-out. */
 export function commandOf({ envelope, frame }: ReceivedCommand): WsOutRecord {
-  return envelope.kind === 'gateway-expired' ? envelope : { ...envelope, frame: frame!.toString('utf8') };
+  return framed(envelope.kind) ? ({ ...envelope, frame: frame!.toString('utf8') } as Framed) : (envelope as WsOutRecord);
 }

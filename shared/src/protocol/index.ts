@@ -23,6 +23,7 @@ export {
   ClientListFrameSchema,
   DirectFrameSchema,
   ErrorFrameSchema,
+  FrameIdSchema,
   KafkaFrameSchema,
   KickedFrameSchema,
   ServerFrameSchema,
@@ -36,6 +37,7 @@ export {
   type KafkaFrame,
   type KickedFrame,
   type ServerFrame,
+  type UnstampedFrame,
   type WelcomeFrame,
 } from './server-frame.js';
 export { CloseCodes, type CloseCode } from './close-codes.js';

@@ -39,6 +39,15 @@ export const FrameRecordSchema = z.object({
 export const PresenceModeSchema = z.enum(['full', 'delta', 'none']);
 export type PresenceMode = z.infer<typeof PresenceModeSchema>;
 
+/**
+ * A position in ws-out as a gateway read it: per partition, the offset of the next record
+ * (`<o0>.<o1>…`, decimal). The same text is a frame's `id` (see FrameIdSchema).
+ */
+export const StreamPositionSchema = z.string().regex(/^\d+(\.\d+)*$/);
+
+/** One socket of one client: `<gateway>:<n>`. A resumed client keeps its id on a new connection. */
+const connection = z.string();
+
 export const ConnectRecordSchema = z.object({
   kind: z.literal('connect'),
   clientId: z.string(),
@@ -46,6 +55,9 @@ export const ConnectRecordSchema = z.object({
   at,
   /** Absent on records of older gateways: `full`, the original protocol. */
   presence: PresenceModeSchema.optional(),
+  connection: connection.optional(),
+  /** The client got a resume token: an abnormal end keeps its id reserved for RESUME_GRACE_MS. */
+  resumable: z.boolean().optional(),
 });
 
 export const DisconnectRecordSchema = z.object({
@@ -54,6 +66,15 @@ export const DisconnectRecordSchema = z.object({
   gateway: z.string(),
   at,
   code: z.number().int().optional(),
+  /** Which connection ended: a client that already resumed elsewhere is not affected. */
+  connection: connection.optional(),
+  /**
+   * The end was not the client's choice (network, ping timeout, server shutdown, slow reader): keep
+   * the id for a resume. False or absent: the client closed (1000, 1001) or was kicked; announce now.
+   */
+  reserve: z.boolean().optional(),
+  /** Where the gateway stood in ws-out when the socket ended: a resume without `last` starts here. */
+  position: StreamPositionSchema.optional(),
 });
 
 /** A gateway is alive; sent every GATEWAY_HEARTBEAT_MS. */
@@ -61,6 +82,22 @@ export const GatewayHeartbeatRecordSchema = z.object({
   kind: z.literal('gateway-heartbeat'),
   gateway: z.string(),
   at,
+  /** Its position in ws-out: where its clients resume from (without `last`) should it die. */
+  position: StreamPositionSchema.optional(),
+});
+
+/**
+ * A client presented a valid resume token on a new connection. The presence owner answers with a
+ * `resumed` or `resume-refused` command on ws-out.
+ */
+export const ResumeRecordSchema = z.object({
+  kind: z.literal('resume'),
+  clientId: z.string(),
+  gateway: z.string(),
+  connection,
+  at,
+  /** What the new connection asked for with `?presence=` (announced with, should the client come back after its grace). */
+  presence: PresenceModeSchema.optional(),
 });
 
 /** A gateway stopped cleanly after announcing its clients' disconnects. */
@@ -97,6 +134,7 @@ export const WsInRecordSchema = z.discriminatedUnion('kind', [
   GatewayDownRecordSchema,
   TickRecordSchema,
   AdminRecordSchema,
+  ResumeRecordSchema,
 ]);
 
 export type FrameAuth = z.infer<typeof FrameAuthSchema>;
@@ -104,6 +142,7 @@ export type FrameRecord = z.infer<typeof FrameRecordSchema>;
 export type ConnectRecord = z.infer<typeof ConnectRecordSchema>;
 export type DisconnectRecord = z.infer<typeof DisconnectRecordSchema>;
 export type GatewayHeartbeatRecord = z.infer<typeof GatewayHeartbeatRecordSchema>;
+export type ResumeRecord = z.infer<typeof ResumeRecordSchema>;
 export type GatewayDownRecord = z.infer<typeof GatewayDownRecordSchema>;
 export type TickRecord = z.infer<typeof TickRecordSchema>;
 export type AdminCommand = z.infer<typeof AdminCommandSchema>;
@@ -125,6 +164,7 @@ export function wsInKey(record: WsInRecord): string {
     case 'gateway-heartbeat':
     case 'gateway-down':
     case 'tick':
+    case 'resume':
       return PRESENCE_KEY;
     default:
       return unreachable(record);
@@ -152,9 +192,11 @@ export const DeliverCommandSchema = z.object({
   id: z.string(),
   target: TargetSchema,
   frame: z.string(),
+  /** The gateway adds the frame's `id` (its stream position) and a resume replays it; absent on answers such as errors. */
+  replayable: z.boolean().optional(),
 });
 
-/** Write `frame`, then close the targeted sockets with CloseCodes.kicked. */
+/** Write `frame` (with its `id` added), then close the targeted sockets with CloseCodes.kicked. */
 export const KickCommandSchema = z.object({
   kind: z.literal('kick'),
   id: z.string(),
@@ -175,10 +217,35 @@ export const GatewayExpiredCommandSchema = z.object({
   lastSeen: z.number().optional(),
 });
 
+/**
+ * The presence owner gave `clientId` to `connection` on `gateway`: that gateway activates it (the
+ * seam between replay and live is this record's place in its stream), every other connection of
+ * the client is closed with 4001. `drop`: where the client's last connection stood when it ended.
+ */
+export const ResumedCommandSchema = z.object({
+  kind: z.literal('resumed'),
+  id: z.string(),
+  clientId: z.string(),
+  gateway: z.string(),
+  connection,
+  drop: StreamPositionSchema.optional(),
+});
+
+/** The resume on `connection` cannot be granted: the gateway tells the client why and welcomes it with a new id. */
+export const ResumeRefusedCommandSchema = z.object({
+  kind: z.literal('resume-refused'),
+  id: z.string(),
+  gateway: z.string(),
+  connection,
+  reason: z.string(),
+});
+
 export const WsOutRecordSchema = z.discriminatedUnion('kind', [
   DeliverCommandSchema,
   KickCommandSchema,
   GatewayExpiredCommandSchema,
+  ResumedCommandSchema,
+  ResumeRefusedCommandSchema,
 ]);
 
 /** A command without its frame: what a gateway parses (command-codec.ts carries the frame beside it). */
@@ -186,30 +253,59 @@ export const WsOutEnvelopeSchema = z.discriminatedUnion('kind', [
   DeliverCommandSchema.omit({ frame: true }),
   KickCommandSchema.omit({ frame: true }),
   GatewayExpiredCommandSchema,
+  ResumedCommandSchema,
+  ResumeRefusedCommandSchema,
 ]);
 
 export type Target = z.infer<typeof TargetSchema>;
 export type DeliverCommand = z.infer<typeof DeliverCommandSchema>;
 export type KickCommand = z.infer<typeof KickCommandSchema>;
 export type GatewayExpiredCommand = z.infer<typeof GatewayExpiredCommandSchema>;
+export type ResumedCommand = z.infer<typeof ResumedCommandSchema>;
+export type ResumeRefusedCommand = z.infer<typeof ResumeRefusedCommandSchema>;
 export type WsOutRecord = z.infer<typeof WsOutRecordSchema>;
 export type WsOutEnvelope = z.infer<typeof WsOutEnvelopeSchema>;
 
 // ---- ws-presence: compacted; key `client:<id>` or `gateway:<id>`, a tombstone (null) removes ----
 
-/** `source`: the ws-in position (`<partition>-<offset>`) of the connect record that wrote it. */
+/**
+ * `source`: the ws-in position (`<partition>-<offset>`) of the connect or resume record that wrote it.
+ * `away`: its connection ended abnormally at `since`; the id stays reserved until RESUME_GRACE_MS after.
+ */
 export const ClientPresenceSchema = z.object({
   kind: z.literal('client'),
   clientId: z.string(),
   gateway: z.string(),
   connectedAt: at,
   source: z.string().optional(),
+  connection: connection.optional(),
+  resumable: z.boolean().optional(),
+  away: z.object({ since: at, position: StreamPositionSchema.optional() }).optional(),
+  /**
+   * Written by the resume record at `source`: where the client's previous connection ended, and
+   * whether it had already been announced gone (then it was announced again). A retried batch
+   * answers the same from it.
+   */
+  resume: z.object({ drop: StreamPositionSchema.optional(), rejoined: z.boolean() }).optional(),
 });
 
 export const GatewayPresenceSchema = z.object({
   kind: z.literal('gateway'),
   gateway: z.string(),
   lastSeen: at,
+  /** Its ws-out position at its latest heartbeat. */
+  position: StreamPositionSchema.optional(),
+});
+
+/**
+ * A resumable client whose grace period ended (it was announced gone): it may still resume until
+ * RESUME_WINDOW_MS after `since`, when its connection ended. Key `ended:<id>`.
+ */
+export const EndedPresenceSchema = z.object({
+  kind: z.literal('ended'),
+  clientId: z.string(),
+  since: at,
+  position: StreamPositionSchema.optional(),
 });
 
 /**
@@ -244,11 +340,13 @@ export const PresenceRecordSchema = z.discriminatedUnion('kind', [
   GatewayPresenceSchema,
   DepartedPresenceSchema,
   PresenceClockSchema,
+  EndedPresenceSchema,
 ]);
 
 export type ClientPresence = z.infer<typeof ClientPresenceSchema>;
 export type GatewayPresence = z.infer<typeof GatewayPresenceSchema>;
 export type DepartedPresence = z.infer<typeof DepartedPresenceSchema>;
+export type EndedPresence = z.infer<typeof EndedPresenceSchema>;
 export type PresenceState = z.infer<typeof PresenceStateSchema>;
 export type PresenceClock = z.infer<typeof PresenceClockSchema>;
 export type PresenceRecord = z.infer<typeof PresenceRecordSchema>;
@@ -256,4 +354,5 @@ export type PresenceRecord = z.infer<typeof PresenceRecordSchema>;
 export const clientPresenceKey = (clientId: string): string => `client:${clientId}`;
 export const gatewayPresenceKey = (gateway: string): string => `gateway:${gateway}`;
 export const departedPresenceKey = (clientId: string): string => `departed:${clientId}`;
+export const endedPresenceKey = (clientId: string): string => `ended:${clientId}`;
 export const CLOCK_PRESENCE_KEY = 'clock';

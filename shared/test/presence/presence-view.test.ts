@@ -2,6 +2,7 @@ import {
   clientPresenceKey,
   createLogger,
   encodeRecord,
+  endedPresenceKey,
   gatewayPresenceKey,
   MemoryBus,
   PresenceView,
@@ -113,6 +114,29 @@ describe('PresenceView', () => {
     expect(view.size).toBe(1);
     expect(view.client('c1')?.gateway).toBe('g2');
     expect(view.gateways()).toEqual([gateway('g1', 9)]);
+  });
+
+  test('away clients are indexed while they are away; ended sessions are kept apart from the clients', async () => {
+    const view = await start();
+    const away = { ...client('c1'), away: { since: 5, position: '7' } };
+    await bus.publish(TOPIC, [
+      put(away),
+      put(client('c2')),
+      { key: endedPresenceKey('c3'), value: encodeRecord({ kind: 'ended', clientId: 'c3', since: 4 }) },
+    ]);
+    await view.sync();
+    expect(view.size).toBe(2);
+    expect([...view.away()]).toEqual([away]);
+    expect(view.ended('c3')).toEqual({ kind: 'ended', clientId: 'c3', since: 4 });
+    expect(view.client('c3')).toBeUndefined();
+    // Back: no longer away. Gone: out of the index. The ended record goes with its tombstone.
+    await bus.publish(TOPIC, [put(client('c1', 'g2')), { key: endedPresenceKey('c3'), value: null }]);
+    await view.sync();
+    expect([...view.away()]).toEqual([]);
+    expect([...view.endedSessions()]).toEqual([]);
+    await bus.publish(TOPIC, [put({ ...client('c2'), away: { since: 9 } }), { key: clientPresenceKey('c2'), value: null }]);
+    await view.sync();
+    expect([...view.away()]).toEqual([]);
   });
 
   test('a tombstone removes the client or gateway it is keyed by, and only that one', async () => {

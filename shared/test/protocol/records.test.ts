@@ -171,14 +171,17 @@ describe('server frames', () => {
   // The exact shapes the original server sent (reference-behaviour.md), plus our `id` / `code`.
   test.each([
     ['welcome', { type: 'welcome', clientId: 'client-1' }],
-    ['client-list', { type: 'client-list', clients: ['client-1', 'client-2'] }],
-    ['empty client-list', { type: 'client-list', clients: [] }],
-    ['client-connected', { type: 'client-connected', clientId: 'client-1' }],
-    ['client-disconnected', { type: 'client-disconnected', clientId: 'client-1' }],
+    ['a welcome with a resume token', { type: 'welcome', clientId: 'client-1', resumeToken: 'r1.client-1.x.sig' }],
+    ['a resumed welcome', { type: 'welcome', clientId: 'client-1', resumeToken: 'r1.client-1.y.sig', resumed: true, complete: false }],
+    ['a resume refusal', { type: 'error', code: 'resume-refused', message: 'The resume token was not signed by this server' }],
+    ['client-list', { type: 'client-list', clients: ['client-1', 'client-2'], id: '17' }],
+    ['empty client-list', { type: 'client-list', clients: [], id: '18' }],
+    ['client-connected', { type: 'client-connected', clientId: 'client-1', id: '19' }],
+    ['client-disconnected', { type: 'client-disconnected', clientId: 'client-1', id: '3.0.12' }],
     ['kafka', { type: 'kafka', from: 'client-1', message: 'hi', timestamp: 1_700_000_000_000, id: '0-1-1' }],
     ['direct', { type: 'direct', from: 'client-1', message: 'psst', timestamp: 1_700_000_000_000, id: '0-2-1' }],
-    ['kicked (one)', { type: 'kicked', message: 'You have been kicked out.' }],
-    ['kicked (all)', { type: 'kicked', message: 'All clients disconnected.' }],
+    ['kicked (one)', { type: 'kicked', message: 'You have been kicked out.', id: '20' }],
+    ['kicked (all)', { type: 'kicked', message: 'All clients disconnected.', id: '21' }],
     ['error', { type: 'error', message: 'Unknown command', code: 'unknown-command' }],
     ['error with field', { type: 'error', message: 'Invalid field "targetId"', code: 'invalid-field', field: 'targetId' }],
   ])('accepts %s exactly as it is', (_name, frame) => {
