@@ -32,7 +32,8 @@ const BROADCASTS = 100_000;
 /**
  * The single-process default runs for days: what passes through it must not stay. 100,000
  * broadcasts of 1 KiB to 100 clients (10 million deliveries) through `npm start`'s server on the
- * memory bus; meanwhile /health keeps answering quickly, and afterwards its memory goes back down.
+ * memory bus; meanwhile /health keeps answering quickly, and afterwards its memory goes back down
+ * to what it keeps for resumes.
  */
 test('100,000 broadcasts of 1 KiB to 100 clients: /health answers in under 100 ms throughout; RSS ends within 150 MB of the start', async () => {
   const server = await ServiceProcess.start('all-in-one', {
@@ -40,6 +41,9 @@ test('100,000 broadcasts of 1 KiB to 100 clients: /health answers in under 100 m
     CLIENT_RATE_PER_S: '1000000',
     CLIENT_BURST: '1000000',
     MAX_CONNECTS_PER_S: '100000',
+    // What the memory bus keeps for resumes stays by design (64 MiB by default); kept small here,
+    // what stays afterwards is what leaked.
+    MEMORY_BUS_REPLAY_BYTES: String(MiB),
   });
   const receivers: FrameCounter[] = [];
   const senders: WebSocket[] = [];
@@ -60,7 +64,7 @@ test('100,000 broadcasts of 1 KiB to 100 clients: /health answers in under 100 m
     const WINDOW = 500;
     const send = async (total: number): Promise<void> => {
       for (let done = 0; done < total; done += WINDOW) {
-        await eventually(() => receivedAll(sent + 1 - WINDOW), { timeoutMs: 30_000, intervalMs: 2, what: 'the receivers to keep up' });
+        await eventually(() => receivedAll(sent + 1), { timeoutMs: 30_000, intervalMs: 2, what: 'the receivers to keep up' });
         for (let i = 0; i < WINDOW; i += 1) senders[i % SENDERS]!.send(frame);
         sent += WINDOW;
       }

@@ -155,7 +155,7 @@ test('no reconnect after Disconnect, a kick, or with reconnect turned off; a con
   b.session.connect();
   b.last().open();
   b.last().frame({ type: 'welcome', clientId: 'client-a-1' });
-  b.last().frame({ type: 'kicked', message: 'You have been kicked out.' });
+  b.last().frame({ type: 'kicked', message: 'You have been kicked out.', id: '2-0-5' });
   b.last().drop(4000, 'Kicked');
   expect(b.session.state).toEqual({ phase: 'closed', reason: { label: 'kicked', detail: '4000 Kicked' }, kickedMessage: 'You have been kicked out.' });
   b.clock.advance(60_000);

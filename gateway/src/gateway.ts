@@ -27,7 +27,7 @@ import { ResumeTokens } from './resume-token.js';
 import { Resumptions } from './resumptions.js';
 import { closeAllConnections } from './shutdown.js';
 import { StreamPosition } from './stream-position.js';
-import { upgradeHandler } from './upgrade-handler.js';
+import { upgradeHandler, type UpgradeHandlerDeps } from './upgrade-handler.js';
 import type { UpgradeRule } from './upgrade-policy.js';
 
 export interface GatewayDeps {
@@ -87,44 +87,17 @@ function resumeTokensOf(config: Config, log: Logger): ResumeTokens | undefined {
   return undefined;
 }
 
-/**
- * Terminates WebSockets and nothing else: ids, limits, heartbeats, relaying to ws-in, and
- * executing ws-out commands. It never looks inside a client's frame.
- */
-export async function createGateway({ bus, config, logger, metrics = new Metrics(), rules = [] }: GatewayDeps): Promise<Gateway> {
-  const id = config.GATEWAY_ID ?? newGatewayId();
-  const log = logger.child('gateway');
-  const counters = gatewayMetrics(metrics);
-  const registry = new ConnectionRegistry(id);
-  // The gateway reads ws-out from today's end, and knows from the first record where it stands.
-  const start = await bus.endOffsets(config.topics.out);
-  const position = new StreamPosition(start);
-  const relay = new Relay({
-    bus,
-    topic: config.topics.in,
-    gateway: id,
-    log,
-    publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
-    position: () => position.toString(),
-  });
-  const maxBufferedBytes = config.MAX_BUFFERED_BYTES;
-  const tokens = resumeTokensOf(config, log);
-  let accepting = false;
+interface ResumeSideDeps {
+  bus: Bus;
+  config: Config;
+  gatewayId: string;
+  position: StreamPosition;
+  session: SessionDeps;
+}
 
-  const wss = webSocketServer(config.MAX_PAYLOAD_BYTES);
-  const limits = { ratePerS: config.CLIENT_RATE_PER_S, burst: config.CLIENT_BURST, abuseS: config.CLIENT_ABUSE_S };
-  const session: SessionDeps = {
-    registry,
-    relay,
-    counters,
-    metrics,
-    log,
-    maxBufferedBytes,
-    limits,
-    frozen: () => liveness.frozen(),
-    tokens,
-    position: () => position.toString(),
-  };
+/** What resumes take: the ws-out range reader, the replay of a gap, the resumptions under way. */
+function resumeSide({ bus, config, gatewayId, position, session }: ResumeSideDeps) {
+  const { tokens, relay, log, counters, maxBufferedBytes } = session;
   // One range reader per gateway, opened up front (on Kafka a group join) so the first resume does not wait for it.
   let reader: Promise<RangeReader> | undefined;
   const openReader = (): Promise<RangeReader> =>
@@ -146,7 +119,33 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
     welcome: (conn, complete) => resumptions.welcome(conn, complete),
     kicked,
   });
-  const resumptions = new Resumptions({ gatewayId: id, session, tokens, position, replay, timeoutMs: config.GATEWAY_TIMEOUT_MS, log });
+  const resumptions = new Resumptions({ gatewayId, session, tokens, position, replay, timeoutMs: config.GATEWAY_TIMEOUT_MS, log });
+  const closeReader = async (): Promise<void> => {
+    await reader?.then((r) => r.close()).catch(() => undefined);
+  };
+  return { resumptions, seen, kicked, closeReader };
+}
+
+/**
+ * Terminates WebSockets and nothing else: ids, limits, heartbeats, relaying to ws-in, and
+ * executing ws-out commands. It never looks inside a client's frame.
+ */
+export async function createGateway({ bus, config, logger, metrics = new Metrics(), rules = [] }: GatewayDeps): Promise<Gateway> {
+  const id = config.GATEWAY_ID ?? newGatewayId();
+  const log = logger.child('gateway');
+  const counters = gatewayMetrics(metrics);
+  const registry = new ConnectionRegistry(id);
+  // The gateway reads ws-out from today's end, and knows from the first record where it stands.
+  const start = await bus.endOffsets(config.topics.out);
+  const position = new StreamPosition(start);
+  const streamAt = (): string => position.toString();
+  const relay = new Relay({ bus, topic: config.topics.in, gateway: id, log, publishTimeoutMs: config.PUBLISH_TIMEOUT_MS, position: streamAt });
+  const maxBufferedBytes = config.MAX_BUFFERED_BYTES;
+  const tokens = resumeTokensOf(config, log);
+  let accepting = false;
+  const limits = { ratePerS: config.CLIENT_RATE_PER_S, burst: config.CLIENT_BURST, abuseS: config.CLIENT_ABUSE_S };
+  const session: SessionDeps = { registry, relay, counters, metrics, log, maxBufferedBytes, limits, tokens, position: streamAt, frozen: () => liveness.frozen() };
+  const { resumptions, seen, kicked, closeReader } = resumeSide({ bus, config, gatewayId: id, position, session });
   const { onBatch } = new CommandExecutor({ gatewayId: id, registry, counters, log, maxBufferedBytes, position, seen, resumptions, kicked });
   const subscription = await bus.subscribe({ topic: config.topics.out, label: `${config.GATEWAY_GROUP_PREFIX}-${id}`, startAt: start, onBatch });
   const uncount = counters.countConnections(() => registry.size);
@@ -155,22 +154,15 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
     for (const conn of registry.all()) conn.close(CloseCodes.serviceRestart, 'Gateway was frozen');
     resumptions.closeAll(CloseCodes.serviceRestart, 'Gateway was frozen');
   };
-  const liveness = startLiveness({ registry, relay, log, heartbeatMs, pingMs, timeoutMs, onFrozen, position: session.position });
-  const handleUpgrade = upgradeHandler({
-    wss,
-    rules,
-    registry,
-    counters,
-    log,
-    maxConnections: config.MAX_CONNECTIONS,
-    accepting: () => accepting,
-    busAvailable: () => relay.available,
-    open: (ws, socket, admitted, req) => {
-      const resume = resumeRequestOf(req);
-      if (resume) resumptions.open(ws, socket, admitted, resume);
-      else openSession(ws, socket, admitted, session);
-    },
-  });
+  const liveness = startLiveness({ registry, relay, log, heartbeatMs, pingMs, timeoutMs, onFrozen, position: streamAt });
+  const open: UpgradeHandlerDeps['open'] = (ws, socket, admitted, req) => {
+    const resume = resumeRequestOf(req);
+    if (resume) resumptions.open(ws, socket, admitted, resume);
+    else openSession(ws, socket, admitted, session);
+  };
+  const wss = webSocketServer(config.MAX_PAYLOAD_BYTES);
+  const handleUpgrade = upgradeHandler({ wss, rules, registry, counters, log, maxConnections: config.MAX_CONNECTIONS, open,
+    accepting: () => accepting, busAvailable: () => relay.available });
   accepting = true;
   log.info('gateway started', { gateway: id });
 
@@ -192,7 +184,7 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
       const clients = await closeAllConnections(registry, relay, config.SHUTDOWN_TIMEOUT_MS / 2);
       await relay.down().catch((err: unknown) => log.warn('gateway-down not published', { err }));
       await subscription.close();
-      await reader?.then((r) => r.close()).catch(() => undefined);
+      await closeReader();
       uncount();
       log.info('gateway stopped', { gateway: id, clients });
     },

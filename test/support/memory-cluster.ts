@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createGateway, createGatewayServer, type Gateway } from '@cmf/gateway';
-import { createLogger, encodeRecord, listen, loadConfig, MemoryBus, Metrics, topicSpecs, type Config, type WsOutRecord } from '@cmf/shared';
+import { createLogger, encodeCommand, listen, loadConfig, MemoryBus, Metrics, topicSpecs, type Config, type WsOutRecord } from '@cmf/shared';
 import { createWorker, type Worker } from '@cmf/worker';
 
 export interface MemoryGateway {
@@ -54,7 +54,7 @@ export class MemoryCluster {
 
   /** Puts a command on ws-out as a worker would. */
   async command(command: WsOutRecord, key = 'test'): Promise<void> {
-    await this.bus.publish(this.config.topics.out, [{ key, value: encodeRecord(command) }]);
+    await this.bus.publish(this.config.topics.out, [{ key, value: encodeCommand(command) }]);
   }
 
   async stop(): Promise<void> {

@@ -8,6 +8,9 @@ export interface StoredRecord {
   bytes: number;
 }
 
+/** What a trimmed slot before `head` holds until the array is compacted. */
+const FORGOTTEN: StoredRecord = { offset: -1, key: '', value: null, timestamp: 0, bytes: 0 };
+
 /** Per-record bookkeeping the byte count adds to the key and value. */
 const OVERHEAD = 64;
 
@@ -86,6 +89,8 @@ export class PartitionLog {
         if (first.timestamp >= keepSince && this.readBytes <= maxRetained) break;
         this.readBytes -= first.bytes;
         this.drop(first);
+        // Let go of it now, not at the next compaction: a kept slot would keep its value.
+        this.entries[this.head] = FORGOTTEN;
         this.head += 1;
       }
       this.compactArray();
