@@ -10,6 +10,7 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^@cmf/shared/protocol$': '<rootDir>/shared/src/protocol/index.ts',
+    '^@cmf/shared/protocol/close-codes$': '<rootDir>/shared/src/protocol/close-codes.ts',
     '^@cmf/(shared|gateway|worker|admin-api|all-in-one)$': '<rootDir>/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

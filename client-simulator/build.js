@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Builds the client simulator into one self-contained file, dist/client-simulator.html: the page
-// template with its CSS and its esbuild bundle (page code + the shared zod protocol) inlined, so
-// the same file is served at / by the all-in-one server and works opened straight from disk.
-// The Content-Security-Policy allows exactly these inline blocks (by hash) and WebSocket
-// connections, nothing else: even a markup injection could not run a script.
-// Needs @cmf/shared built (`tsc -b`); `npm run build` does both.
+// template with its CSS and its esbuild bundle inlined, so the same file is served at / by the
+// all-in-one server and by scripts/serve-simulator.js, and works opened straight from disk.
+// The Content-Security-Policy allows exactly these inline blocks (by hash), WebSockets and the
+// admin API's fetches, nothing else: even a markup injection could not run a script.
+// Frames are checked with rules derived here from the shared ServerFrameSchema (page/frame-rules.ts),
+// so zod itself stays out of the page. Needs @cmf/shared built (`tsc -b`); `npm run build` does both.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -14,22 +15,25 @@ import { build, transform } from 'esbuild';
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const pageFile = `${here}dist/client-simulator.html`;
 
-/** Inputs the bundle must never contain: of @cmf/shared the page gets the protocol only, never the bus. */
-const forbiddenInput = /node_modules\/(kafkajs|prom-client)\/|shared\/(dist|src)\/(?!protocol\/)/;
-
 /**
- * esbuild cannot tree-shake zod's `z` namespace, which re-exports every locale (about 250 KiB of
- * the bundle). The page only needs English, which zod loads on its own; the others become empty.
+ * Inputs the bundle must never contain: of @cmf/shared the page gets the protocol's close codes
+ * and types only, never the bus; zod is replaced by the derived frame rules.
  */
-const zodWithoutLocales = {
-  name: 'zod-without-locales',
-  setup(esbuild) {
-    esbuild.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /node_modules\/zod\//.test(args.importer) ? { path: 'zod-locales', namespace: 'empty' } : undefined,
-    );
-    esbuild.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'export {};', loader: 'js' }));
-  },
-};
+const forbiddenInput = /node_modules\/(kafkajs|prom-client|zod)\/|shared\/(dist|src)\/(?!protocol\/close-codes)/;
+
+/** A TypeScript module of the page, bundled on its own and imported here (the build runs in Node). */
+async function importPageModule(file) {
+  const out = await build({ entryPoints: [`${here}page/${file}`], bundle: true, format: 'esm', platform: 'node', write: false, logLevel: 'silent' });
+  return import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
+}
+
+/** The page's frame rules, from the shared schema's JSON Schema; throws when the page could not check it as strictly. */
+export async function serverFrameRules() {
+  const protocol = new URL('../shared/dist/protocol/index.js', import.meta.url);
+  if (!existsSync(protocol)) throw new Error(`client-simulator build: ${fileURLToPath(protocol)} is missing; run \`tsc -b\` first (npm run build does)`);
+  const [{ ServerFrameSchema }, { z }, { rulesFromJsonSchema }] = await Promise.all([import(protocol.href), import('zod'), importPageModule('frame-rules.ts')]);
+  return rulesFromJsonSchema(z.toJSONSchema(ServerFrameSchema));
+}
 
 const sha256 = (text) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
@@ -41,8 +45,7 @@ const fill = (template, name, value) => {
 };
 
 export async function buildPage(outFile = pageFile) {
-  const protocol = fileURLToPath(new URL('../shared/dist/protocol/index.js', import.meta.url));
-  if (!existsSync(protocol)) throw new Error(`client-simulator build: ${protocol} is missing; run \`tsc -b\` first (npm run build does)`);
+  const rules = await serverFrameRules();
   const bundled = await build({
     entryPoints: [`${here}page/main.ts`],
     bundle: true,
@@ -52,7 +55,8 @@ export async function buildPage(outFile = pageFile) {
     target: ['chrome100', 'firefox100', 'safari15'],
     legalComments: 'none',
     metafile: true,
-    plugins: [zodWithoutLocales],
+    // As a JSON text the page parses, so the rules stay readable (and checkable) in the built file.
+    define: { __SERVER_FRAME_RULES__: JSON.stringify(JSON.stringify(rules)) },
     write: false,
     logLevel: 'silent',
   });
@@ -67,7 +71,8 @@ export async function buildPage(outFile = pageFile) {
     "default-src 'none'",
     `script-src ${sha256(script)}`,
     `style-src ${sha256(styles)}`,
-    'connect-src ws: wss:',
+    // Any gateway and admin API the user types in: both are fields of the page.
+    'connect-src ws: wss: http: https:',
     'img-src data:',
     "base-uri 'none'",
     "form-action 'none'",
@@ -81,10 +86,10 @@ export async function buildPage(outFile = pageFile) {
   const partial = `${outFile}.${process.pid}.tmp`;
   writeFileSync(partial, html);
   renameSync(partial, outFile);
-  return { file: outFile, bytes: Buffer.byteLength(html), inputs };
+  return { file: outFile, bytes: Buffer.byteLength(html), scriptBytes: Buffer.byteLength(script), inputs };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { file, bytes } = await buildPage();
-  process.stdout.write(`client-simulator: ${file} (${Math.round(bytes / 1024)} KiB)\n`);
+  const { file, bytes, scriptBytes } = await buildPage();
+  process.stdout.write(`client-simulator: ${file} (${(bytes / 1024).toFixed(1)} KiB, script ${(scriptBytes / 1024).toFixed(1)} KiB)\n`);
 }

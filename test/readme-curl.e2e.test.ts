@@ -33,7 +33,7 @@ afterAll(async () => {
 
 test('the README shows curl for health, the client list, a broadcast and kick-all', () => {
   expect(curls).toHaveLength(4);
-  for (const route of [/ localhost:8088\/health$/, / localhost:8088\/clients$/, /-X POST localhost:8088\/broadcast /, /-X POST localhost:8088\/clients\/kick-all$/]) {
+  for (const route of [/ localhost:8088\/health$/, / localhost:8088\/clients$/, /-X POST localhost:8088\/broadcast /, /-X POST localhost:8088\/clients\/kick-all /]) {
     expect(curls.filter((line) => route.test(line))).toHaveLength(1);
   }
 });
@@ -41,17 +41,19 @@ test('the README shows curl for health, the client list, a broadcast and kick-al
 test("the README's curl lines, as written, against a running server", async () => {
   const client = await TestClient.connect(`ws://127.0.0.1:${server.port}`);
   try {
-    expect(await curl(/\/health$/)).toMatchObject({ status: 'healthy', timestamp: expect.any(String), clients: 1, kafka: 'not-configured' });
+    // Announced means written to the presence view that /health and /clients read.
+    await client.next('client-list', (f) => (f.clients as string[]).includes(client.id));
+    expect(await curl(/\/health$/)).toMatchObject({ status: 'healthy', timestamp: expect.any(String), clients: 1, kafka: 'not-configured', component: 'all-in-one' });
 
     expect(await curl(/\/clients$/)).toMatchObject({
       count: 1,
-      clients: [{ id: client.id, gateway: server.gateway.id, connectedAt: expect.any(String) }],
+      clients: [{ id: client.id, gateway: server.gateway.id, connectedAt: expect.any(String), status: 'connected' }],
     });
 
     expect(await curl(/\/broadcast /)).toMatchObject({ status: 'accepted' });
     await client.next('kafka', (f) => f.from === 'server' && f.message === 'Maintenance in 5 minutes');
 
-    expect(await curl(/\/kick-all$/)).toMatchObject({ status: 'accepted', clients: 1 });
+    expect(await curl(/\/kick-all /)).toMatchObject({ status: 'accepted', clients: 1 });
     await client.next('kicked');
     expect((await client.closed).code).toBe(4000);
   } finally {

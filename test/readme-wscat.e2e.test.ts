@@ -1,15 +1,7 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { startAllInOne, type AllInOne } from '@cmf/all-in-one';
 import { createLogger, loadConfig } from '@cmf/shared';
 import { readmeCodeBlocks } from './support/readme.js';
-
-const root = fileURLToPath(new URL('../', import.meta.url));
-
-interface Frame {
-  type: string;
-  [field: string]: unknown;
-}
+import { Wscat, type Frame } from './support/wscat.js';
 
 // The README's "Try it": the command, and the transcript under it (`<` received, `>` typed).
 const tryIt = readmeCodeBlocks().filter((block) => block.section === 'Try it');
@@ -18,58 +10,11 @@ const transcript = tryIt.find((block) => block.lines.some((line) => line.startsW
 const typed = transcript.find((line) => line.startsWith('> '))?.slice(2) ?? '';
 const shown = transcript.filter((line) => line.startsWith('< ')).map((line) => JSON.parse(line.slice(2)) as Frame);
 
-/** wscat as a real process, fed on stdin like a terminal; it prints one frame per line. */
-class Wscat {
-  readonly frames: Frame[] = [];
-  readonly exited: Promise<unknown>;
-  private output = '';
-  private waiters: (() => void)[] = [];
-
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      this.output += chunk;
-      const lines = this.output.split('\n');
-      this.output = lines.pop() ?? '';
-      // Without a terminal wscat prints bare frames, sometimes after its "> " prompt.
-      for (const line of lines.map((l) => l.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/^[<>] /, '').trim())) {
-        if (line.startsWith('{')) this.frames.push(JSON.parse(line) as Frame);
-      }
-      for (const wake of this.waiters.splice(0)) wake();
-    });
-    child.stderr.resume();
-    this.exited = new Promise((resolve) => child.once('exit', resolve));
-  }
-
-  /** Runs the README's command with the server's port in place of 8088. */
-  static start(port: number): Wscat {
-    const [npx, wscat, ...args] = (command ?? '').split(' ');
-    expect([npx, wscat]).toEqual(['npx', 'wscat']);
-    const url = args.map((arg) => arg.replace('localhost:8088', `localhost:${port}`));
-    return new Wscat(spawn(`${root}node_modules/.bin/wscat`, url, { stdio: 'pipe' }));
-  }
-
-  async next(check: (frame: Frame) => boolean, what: string): Promise<Frame> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const found = this.frames.find(check);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`wscat: no ${what}; got ${JSON.stringify(this.frames)}`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 1_000);
-      });
-    }
-  }
-
-  type(line: string): void {
-    this.child.stdin.write(`${line}\n`);
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null) this.child.kill('SIGTERM');
-    await this.exited;
-  }
+/** The README's command, with the server's port in place of 8088. */
+function startWscat(port: number): Wscat {
+  const [npx, wscat, ...args] = (command ?? '').split(' ');
+  expect([npx, wscat]).toEqual(['npx', 'wscat']);
+  return Wscat.run(args.map((arg) => arg.replace('localhost:8088', `localhost:${port}`)));
 }
 
 let server: AllInOne;
@@ -91,7 +36,7 @@ test('the README shows the wscat command and a session with it', () => {
 });
 
 test("the README's wscat session, as written: welcome, then a broadcast a second wscat receives", async () => {
-  const first = Wscat.start(server.port);
+  const first = startWscat(server.port);
   running.push(first);
   const welcome = await first.next((f) => f.type === 'welcome', 'welcome');
   const id = welcome.clientId as string;
@@ -100,7 +45,7 @@ test("the README's wscat session, as written: welcome, then a broadcast a second
   expect(first.frames.slice(0, 3).map((f) => f.type)).toEqual(shown.slice(0, 3).map((f) => f.type));
   expect(first.frames.slice(0, 3).map((f) => Object.keys(f).sort())).toEqual(shown.slice(0, 3).map((f) => Object.keys(f).sort()));
 
-  const second = Wscat.start(server.port);
+  const second = startWscat(server.port);
   running.push(second);
   const other = (await second.next((f) => f.type === 'welcome', 'welcome')).clientId as string;
   await first.next((f) => f.type === 'client-connected' && f.clientId === other, 'the second wscat connecting');

@@ -8,34 +8,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import type { Config } from '@cmf/shared';
-
-export interface GatewayPod {
-  name: string;
-  ready: boolean;
-  restarts: number;
-  phase: string;
-}
-
-export interface KubernetesReport {
-  namespace: string;
-  gateways: { selector: string; total: number; ready: number; pods: GatewayPod[] } | null;
-  workers: { deployment: string; replicas: number; readyReplicas: number; availableReplicas: number } | null;
-  scaledObject: {
-    name: string;
-    /** KEDA's Ready condition: the trigger and its target are valid. */
-    ready: boolean | null;
-    /** KEDA's Active condition: lag is above activationLagThreshold. */
-    active: boolean | null;
-    paused: boolean;
-    minReplicas: number;
-    maxReplicas: number;
-    /** From the HPA KEDA manages for it. */
-    currentReplicas: number | null;
-    desiredReplicas: number | null;
-  } | null;
-  /** What could not be read (RBAC, KEDA missing, ...); the rest of the report still stands. */
-  problems: { part: 'gateways' | 'workers' | 'scaledObject'; status: number | null; message: string }[];
-}
+import type { GatewayPod, KubernetesReport } from './kubernetes-report.js';
 
 export interface KubernetesTargets {
   namespace: string;

@@ -1,5 +1,15 @@
 import { createServer } from 'node:http';
-import { closeServer, createBus, listen, Metrics, PresenceView, requireKafka, runService, topicSpecs } from '@cmf/shared';
+import {
+  closeServer,
+  createBus,
+  httpServerOptions,
+  listen,
+  Metrics,
+  PresenceView,
+  requireKafka,
+  runService,
+  topicSpecs,
+} from '@cmf/shared';
 import { createAdminApp } from './admin-app.js';
 import { KubernetesStatus } from './kubernetes-status.js';
 
@@ -10,7 +20,7 @@ await runService('admin-api', async (config, logger) => {
   await bus.ensureTopics(topicSpecs(config));
   const view = await PresenceView.start(bus, config.topics.presence, logger);
   const cluster = KubernetesStatus.fromConfig(config);
-  const server = createServer(createAdminApp({ bus, config, logger, view, metrics, cluster }));
+  const server = createServer(httpServerOptions(config), createAdminApp({ bus, config, logger, view, metrics, cluster }));
   const port = await listen(server, config.ADMIN_PORT, config.HOST);
   logger.info('listening', { port, kubernetes: cluster !== undefined });
   return {

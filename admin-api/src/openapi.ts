@@ -1,194 +1,104 @@
-import { routes } from './routes.js';
+import { z } from 'zod';
+import type { AccessMode } from './access/access-mode.js';
+import { declaredResponses } from './http/framework-responses.js';
+import { defineGet, type ResponseSpec, type Route } from './http/route.js';
+import { OpenApiDocumentSchema } from './routes/schemas.js';
 
-const problem = {
-  description: 'Error',
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        required: ['error'],
-        properties: {
-          error: {
-            type: 'object',
-            required: ['code', 'message'],
-            properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
-          },
-        },
-      },
-    },
-  },
-};
+export type OpenApiDocument = z.infer<typeof OpenApiDocumentSchema>;
 
-const accepted = {
-  description: 'Accepted: the command is on its way to the workers',
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        required: ['status', 'requestId'],
-        properties: { status: { const: 'accepted' }, requestId: { type: 'string' } },
-      },
-    },
-  },
-};
+/** A zod schema as the JSON Schema (2020-12, OpenAPI 3.1's dialect) of what goes in (`input`) or comes out (`output`). */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): object {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io });
+  return rest;
+}
 
-const ok = (schema: object) => ({ description: 'OK', content: { 'application/json': { schema } } });
+function response(spec: ResponseSpec): object {
+  return {
+    description: spec.description,
+    ...(spec.headers
+      ? {
+          headers: Object.fromEntries(
+            Object.entries(spec.headers).map(([name, h]) => [name, { description: h.description, required: true, schema: jsonSchema(h.schema, 'output') }]),
+          ),
+        }
+      : {}),
+    content: { [spec.mediaType ?? 'application/json']: { schema: jsonSchema(spec.schema, 'output') } },
+    ...(spec.links ? { links: spec.links } : {}),
+  };
+}
 
-const responses: Record<string, Record<string, object>> = {
-  'get /health': {
-    200: ok({
-      type: 'object',
-      required: ['status', 'timestamp', 'clients', 'kafka'],
-      properties: {
-        status: { enum: ['healthy', 'degraded'] },
-        timestamp: { type: 'string', format: 'date-time' },
-        clients: { type: 'integer' },
-        kafka: { enum: ['connected', 'disconnected', 'not-configured'] },
-      },
-    }),
-  },
-  'get /ready': { 200: ok({ type: 'object', properties: { ready: { type: 'boolean' } } }), 503: ok({ type: 'object' }) },
-  'get /clients': {
-    200: ok({
-      type: 'object',
-      required: ['count', 'clients'],
-      properties: {
-        count: { type: 'integer' },
-        clients: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['id', 'gateway', 'connectedAt'],
-            properties: { id: { type: 'string' }, gateway: { type: 'string' }, connectedAt: { type: 'string', format: 'date-time' } },
-          },
-        },
-      },
-    }),
-  },
-  'get /metrics': {
-    200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
-  },
-  'get /cluster': {
-    200: ok({
-      type: 'object',
-      required: ['kubernetes', 'workerLag'],
-      properties: {
-        kubernetes: { type: 'boolean' },
-        message: { type: 'string', description: 'Outside Kubernetes: "not running in Kubernetes"' },
-        namespace: { type: 'string' },
-        gateways: {
-          type: ['object', 'null'],
-          properties: {
-            selector: { type: 'string' },
-            total: { type: 'integer' },
-            ready: { type: 'integer' },
-            pods: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: { name: { type: 'string' }, ready: { type: 'boolean' }, restarts: { type: 'integer' }, phase: { type: 'string' } },
-              },
-            },
-          },
-        },
-        workers: {
-          type: ['object', 'null'],
-          properties: {
-            deployment: { type: 'string' },
-            replicas: { type: 'integer' },
-            readyReplicas: { type: 'integer' },
-            availableReplicas: { type: 'integer' },
-          },
-        },
-        scaledObject: {
-          type: ['object', 'null'],
-          properties: {
-            name: { type: 'string' },
-            ready: { type: ['boolean', 'null'] },
-            active: { type: ['boolean', 'null'] },
-            paused: { type: 'boolean' },
-            minReplicas: { type: 'integer' },
-            maxReplicas: { type: 'integer' },
-            currentReplicas: { type: ['integer', 'null'] },
-            desiredReplicas: { type: ['integer', 'null'] },
-          },
-        },
-        problems: {
-          type: 'array',
-          items: { type: 'object', properties: { part: { type: 'string' }, status: { type: ['integer', 'null'] }, message: { type: 'string' } } },
-        },
-        workerLag: {
-          type: 'object',
-          required: ['group', 'topic'],
-          properties: {
-            group: { type: 'string' },
-            topic: { type: 'string' },
-            total: { type: 'integer' },
-            error: { type: 'string' },
-            partitions: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  partition: { type: 'integer' },
-                  committed: { type: ['string', 'null'] },
-                  end: { type: 'string' },
-                  lag: { type: 'integer' },
-                },
-              },
-            },
-          },
-        },
-      },
-    }),
-  },
-  'post /clients/kick-all': { 202: accepted },
-  'post /clients/:id/kick': { 202: accepted, 404: problem },
-  'post /broadcast': { 202: accepted, 400: problem, 413: problem },
-};
+const operationId = (route: Route): string =>
+  route.method + route.path.split(/[/:-]/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 
-/** The OpenAPI 3.1 document, made from the same route list Express serves. */
-export function openApiDocument(): object {
+/** The route's query parameters, each from its property of the query schema. */
+function queryParameters(route: Route): object[] {
+  if (route.method !== 'get' || !route.query) return [];
+  const { properties = {}, required = [] } = jsonSchema(route.query, 'input') as { properties?: Record<string, { description?: string }>; required?: string[] };
+  return Object.entries(properties).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: required.includes(name),
+    ...(schema.description ? { description: schema.description } : {}),
+    schema,
+  }));
+}
+
+function operation(route: Route, mode: AccessMode): object {
+  const params = [
+    ...[...route.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string', minLength: 1 } })),
+    ...queryParameters(route),
+  ];
+  const responses = declaredResponses(route, mode);
+  return {
+    operationId: operationId(route),
+    summary: route.summary,
+    ...(params.length > 0 ? { parameters: params } : {}),
+    ...(route.method === 'post'
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: jsonSchema(route.body, 'input'), example: route.bodyExample } },
+          },
+        }
+      : {}),
+    ...(mode.kind === 'token' && route.access === 'public' ? { security: [] } : {}),
+    responses: Object.fromEntries(Object.entries(responses).map(([status, spec]) => [status, response(spec)])),
+  };
+}
+
+/**
+ * The OpenAPI 3.1 document of these routes in this access mode, made from the same zod schemas
+ * the routes validate and reply with. It declares bearer security only when a token is configured.
+ */
+export function openApiDocument(routes: readonly Route[], mode: AccessMode): OpenApiDocument {
   const paths: Record<string, Record<string, object>> = {};
   for (const route of routes) {
     const path = route.path.replace(/:(\w+)/g, '{$1}');
-    const params = [...route.path.matchAll(/:(\w+)/g)].map((m) => ({
-      name: m[1],
-      in: 'path',
-      required: true,
-      schema: { type: 'string' },
-    }));
-    paths[path] = {
-      ...paths[path],
-      [route.method]: {
-        summary: route.summary,
-        ...(params.length > 0 ? { parameters: params } : {}),
-        ...(route.path === '/broadcast'
-          ? {
-              requestBody: {
-                required: true,
-                content: {
-                  'application/json': {
-                    schema: { type: 'object', required: ['message'], properties: { message: { type: 'string' } } },
-                  },
-                },
-              },
-            }
-          : {}),
-        ...(route.public ? { security: [] } : {}),
-        responses: {
-          ...responses[`${route.method} ${route.path}`],
-          ...(route.public ? {} : { 401: problem }),
-          503: problem,
-        },
-      },
-    };
+    paths[path] = { ...paths[path], [route.method]: operation(route, mode) };
   }
+  const ids = new Set(routes.map(operationId));
+  const dangling = routes.flatMap((r) => Object.values(r.responses).flatMap((spec) => Object.values(spec.links ?? {}))).find((l) => !ids.has(l.operationId));
+  if (dangling) throw new Error(`an OpenAPI link names operation ${dangling.operationId}, which no route is`);
   return {
     openapi: '3.1.0',
     info: { title: 'CMF admin API', version: '4.0.0' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    security: [{ bearer: [] }],
+    ...(mode.kind === 'token'
+      ? { components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }, security: [{ bearer: [] }] }
+      : {}),
     paths,
   };
+}
+
+/** GET /openapi.json: the document of the app it is mounted in (which it is part of, hence the getter). */
+export function openApiRoute(document: () => OpenApiDocument): Route {
+  return defineGet({
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document',
+    access: 'admin',
+    responses: { 200: { description: 'The OpenAPI 3.1 document of this admin API', schema: OpenApiDocumentSchema } },
+    async handle(_ctx, reply) {
+      return reply(200, document());
+    },
+  });
 }

@@ -1,74 +1,14 @@
 import request from 'supertest';
 import type { Express } from 'express';
-import {
-  AdminRecordSchema,
-  clientPresenceKey,
-  createLogger,
-  decodeRecord,
-  encodeRecord,
-  loadConfig,
-  MemoryBus,
-  PresenceView,
-  topicSpecs,
-  type ClientPresence,
-  type Config,
-} from '@cmf/shared';
-import { createAdminApp, openApiDocument, routes } from '@cmf/admin-api';
-import { Collector } from '../../test/support/collector.js';
+import { AdminRecordSchema, decodeRecord, HealthSchema } from '@cmf/shared';
+import { routes } from '@cmf/admin-api';
+import { closeAll, expectProblem, setup, type Harness } from './support/admin-harness.js';
 
-const logger = createLogger('silent');
 const TOKEN = 's3cret-token';
 
-interface Harness {
-  app: Express;
-  bus: MemoryBus;
-  config: Config;
-  view: PresenceView;
-  /** What reaches ws-in, where admin commands go. */
-  wsIn: Collector;
-  addClient(clientId: string, gateway?: string, connectedAt?: number): Promise<void>;
-  removeClient(clientId: string): Promise<void>;
-}
-
-const open: Harness[] = [];
-
-async function setup(env: Record<string, string> = {}): Promise<Harness> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', MAX_PAYLOAD_BYTES: '1024', ...env });
-  const bus = new MemoryBus();
-  await bus.ensureTopics(topicSpecs(config));
-  const wsIn = new Collector();
-  await bus.subscribe({ topic: config.topics.in, onBatch: wsIn.onBatch });
-  const view = await PresenceView.start(bus, config.topics.presence, logger);
-  const h: Harness = {
-    app: createAdminApp({ bus, config, logger, view }),
-    bus,
-    config,
-    view,
-    wsIn,
-    addClient: async (clientId, gateway = 'g1', connectedAt = Date.UTC(2024, 0, 2, 3, 4, 5, 678)) => {
-      const value: ClientPresence = { kind: 'client', clientId, gateway, connectedAt };
-      await bus.publish(config.topics.presence, [{ key: clientPresenceKey(clientId), value: encodeRecord(value) }]);
-    },
-    removeClient: async (clientId) => {
-      await bus.publish(config.topics.presence, [{ key: clientPresenceKey(clientId), value: null }]);
-    },
-  };
-  open.push(h);
-  return h;
-}
-
-afterEach(async () => {
-  for (const h of open.splice(0)) {
-    await h.view.close();
-    await h.bus.close();
-  }
-});
+afterEach(closeAll);
 
 const adminRecords = (h: Harness) => h.wsIn.received.map((r) => ({ key: r.key, record: decodeRecord(AdminRecordSchema, r.value!) }));
-
-const expectProblem = (body: unknown, code: string): void => {
-  expect(body).toEqual({ error: expect.objectContaining({ code, message: expect.any(String) }) });
-};
 
 /** An Express path as a request path: parameters filled with `id`. */
 const concrete = (path: string, id: string): string => path.replace(/:\w+|\{\w+\}/g, encodeURIComponent(id));
@@ -99,7 +39,8 @@ describe('admin API', () => {
       await h.view.sync();
       const before = Date.now();
       const res = await request(h.app).get('/health').expect(200).expect('content-type', /json/);
-      expect(res.body).toEqual({ status: 'healthy', timestamp: expect.any(String), clients: 2, kafka: 'not-configured' });
+      expect(res.body).toEqual({ status: 'healthy', timestamp: expect.any(String), clients: 2, kafka: 'not-configured', component: 'admin-api' });
+      expect(HealthSchema.parse(res.body)).toEqual(res.body);
       const stamp = Date.parse(res.body.timestamp);
       expect(new Date(stamp).toISOString()).toBe(res.body.timestamp);
       expect(stamp).toBeGreaterThanOrEqual(before - 1);
@@ -139,10 +80,40 @@ describe('admin API', () => {
       expect(res.body).toEqual({
         count: 2,
         clients: [
-          { id: 'client-a-1', gateway: 'a', connectedAt: '2024-06-01T12:00:00.000Z' },
-          { id: 'client-b-1', gateway: 'b', connectedAt: '2024-06-01T12:00:01.000Z' },
+          { id: 'client-a-1', gateway: 'a', connectedAt: '2024-06-01T12:00:00.000Z', status: 'connected' },
+          { id: 'client-b-1', gateway: 'b', connectedAt: '2024-06-01T12:00:01.000Z', status: 'connected' },
         ],
       });
+    });
+
+    test('pages: `limit` per page, `nextCursor` to go on, `count` of all; clients leaving between pages shift nothing', async () => {
+      const h = await setup();
+      for (let i = 0; i < 25; i += 1) await h.addClient(`client-p-${String(i).padStart(2, '0')}`, 'g1', Date.UTC(2024, 0, 1) + i);
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await request(h.app).get(`/clients?limit=10${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`).expect(200);
+        expect(res.body.count).toBe(pages.length === 0 ? 25 : 24);
+        pages.push(res.body.clients.map((c: { id: string }) => c.id));
+        cursor = res.body.nextCursor;
+        // A client of the first page leaves while the caller reads the next ones.
+        if (pages.length === 1) await h.removeClient('client-p-03');
+      } while (cursor);
+      expect(pages.map((p) => p.length)).toEqual([10, 10, 5]);
+      expect(pages.flat()).toEqual(Array.from({ length: 25 }, (_, i) => `client-p-${String(i).padStart(2, '0')}`));
+      expect((await request(h.app).get('/clients?limit=0').expect(400)).body).toMatchObject({ error: { code: 'invalid-query', field: 'limit' } });
+    });
+
+    test('a client whose connection dropped and whose id is kept for a resume is listed as away', async () => {
+      const h = await setup();
+      await h.addClient('client-a-1', 'a', Date.UTC(2024, 5, 1, 12, 0, 0), { since: Date.UTC(2024, 5, 1, 12, 5, 0) });
+      await h.addClient('client-b-1', 'b', Date.UTC(2024, 5, 1, 12, 0, 1));
+      const res = await request(h.app).get('/clients').expect(200);
+      expect(res.body.count).toBe(2);
+      expect(res.body.clients.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([
+        ['client-a-1', 'away'],
+        ['client-b-1', 'connected'],
+      ]);
     });
   });
 
@@ -150,7 +121,7 @@ describe('admin API', () => {
     test('202 and one admin kick-all record on ws-in', async () => {
       const h = await setup();
       await h.addClient('client-g1-1');
-      const res = await request(h.app).post('/clients/kick-all').expect(202);
+      const res = await request(h.app).post('/clients/kick-all').send({}).expect(202);
       expect(res.body).toEqual({ status: 'accepted', requestId: expect.any(String), clients: 1 });
       await h.wsIn.count(1);
       const [sent] = adminRecords(h);
@@ -162,8 +133,8 @@ describe('admin API', () => {
 
     test('each request gets its own request id', async () => {
       const h = await setup();
-      const a = await request(h.app).post('/clients/kick-all').expect(202);
-      const b = await request(h.app).post('/clients/kick-all').expect(202);
+      const a = await request(h.app).post('/clients/kick-all').send({}).expect(202);
+      const b = await request(h.app).post('/clients/kick-all').send({}).expect(202);
       expect(a.body.requestId).not.toBe(b.body.requestId);
     });
   });
@@ -171,11 +142,11 @@ describe('admin API', () => {
   describe('POST /clients/:id/kick', () => {
     test('404 JSON error for a client that is not connected, and nothing sent', async () => {
       const h = await setup();
-      const res = await request(h.app).post('/clients/client-nobody-1/kick').expect(404).expect('content-type', /json/);
+      const res = await request(h.app).post('/clients/client-nobody-1/kick').send({}).expect(404).expect('content-type', /json/);
       expectProblem(res.body, 'not-found');
       expect(res.body.error.message).toContain('client-nobody-1');
       await h.addClient('marker');
-      await request(h.app).post('/clients/marker/kick').expect(202);
+      await request(h.app).post('/clients/marker/kick').send({}).expect(202);
       await h.wsIn.count(1);
       expect(adminRecords(h).map((r) => r.record.command)).toEqual([{ type: 'kick-one', targetId: 'marker' }]);
     });
@@ -183,7 +154,7 @@ describe('admin API', () => {
     test('202 and an admin kick-one record for a known client, even one that connected just now', async () => {
       const h = await setup();
       await h.addClient('client-g2-5', 'g2');
-      const res = await request(h.app).post('/clients/client-g2-5/kick').expect(202);
+      const res = await request(h.app).post('/clients/client-g2-5/kick').send({}).expect(202);
       expect(res.body).toEqual({ status: 'accepted', requestId: expect.any(String), clientId: 'client-g2-5' });
       await h.wsIn.count(1);
       expect(adminRecords(h)[0]).toMatchObject({
@@ -197,7 +168,7 @@ describe('admin API', () => {
       await h.addClient('client-g1-1');
       await h.removeClient('client-g1-1');
       await h.view.sync();
-      await request(h.app).post('/clients/client-g1-1/kick').expect(404);
+      await request(h.app).post('/clients/client-g1-1/kick').send({}).expect(404);
     });
   });
 
@@ -253,109 +224,156 @@ describe('admin API', () => {
 
   test.each([
     ['get', '/nope'],
-    ['post', '/clients'],
-    ['get', '/broadcast'],
-    ['get', '/clients/kick-all'],
+    ['post', '/nope'],
+    ['get', '/clients/nobody'],
   ])('%s %s → 404 JSON error', async (method, path) => {
     const h = await setup();
     const res = await call(h.app, method, path).expect(404).expect('content-type', /json/);
     expectProblem(res.body, 'not-found');
   });
 
+  test.each([
+    ['post', '/clients', 'GET, HEAD, OPTIONS'],
+    ['delete', '/clients', 'GET, HEAD, OPTIONS'],
+    ['get', '/broadcast', 'POST, OPTIONS'],
+    ['put', '/broadcast', 'POST, OPTIONS'],
+    ['get', '/clients/kick-all', 'POST, OPTIONS'],
+    ['patch', '/health', 'GET, HEAD, OPTIONS'],
+  ])('%s %s → 405 with Allow: %s', async (method, path, allow) => {
+    const h = await setup();
+    const res = await call(h.app, method, path).expect(405).expect('allow', allow).expect('content-type', /json/);
+    expectProblem(res.body, 'method-not-allowed');
+    expect(h.wsIn.received).toHaveLength(0);
+  });
+
+  test('the cross-site "simple" request a page elsewhere could send (text/plain, empty body, foreign Origin) → 415, nothing sent', async () => {
+    const h = await setup();
+    await h.addClient('client-g1-1');
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const res = await request(h.app).post('/clients/kick-all').set('origin', 'https://evil.example').set('content-type', type).send('').expect(415);
+      expectProblem(res.body, 'unsupported-media-type');
+      expect(res.body.error.message).toContain('Content-Type: application/json');
+    }
+    await request(h.app).post('/clients/kick-all').expect(415);
+    expect(h.wsIn.received).toHaveLength(0);
+  });
+
+  test('a command without parameters takes {} or an empty JSON body; anything but an object is 400', async () => {
+    const h = await setup();
+    await request(h.app).post('/clients/kick-all').send({}).expect(202);
+    await request(h.app).post('/clients/kick-all').set('content-type', 'application/json').send('').expect(202);
+    await request(h.app).post('/clients/kick-all').set('content-type', 'application/json; charset=utf-8').send('{"extra":1}').expect(202);
+    for (const body of ['[]', '"x"', '1', 'null']) {
+      await request(h.app).post('/clients/kick-all').set('content-type', 'application/json').send(body).expect(400);
+    }
+    await h.wsIn.count(3);
+    expect(h.wsIn.received).toHaveLength(3);
+  });
+
+  test('OPTIONS on a known path: 204 with Allow; HEAD on a GET route answers its headers', async () => {
+    const h = await setup();
+    await request(h.app).options('/broadcast').expect(204).expect('allow', 'POST, OPTIONS');
+    await request(h.app).head('/health').expect(200).expect('content-type', /json/);
+  });
+
   describe('with ADMIN_TOKEN set', () => {
-    const protectedRoutes = [...routes.filter((r) => !r.public).map((r) => ({ method: r.method, path: r.path })), { method: 'get', path: '/openapi.json' }];
+    const adminRoutes = [...routes.filter((r) => r.access === 'admin'), { method: 'get', path: '/openapi.json' }].map((r) => [r.method, r.path]);
+
+    /** A request to the route with a valid body where it takes one. */
+    const valid = (app: Express, method: string, path: string): request.Test => {
+      const req = call(app, method, concrete(path, 'client-g1-1'));
+      return method === 'post' ? req.send(path === '/broadcast' ? { message: 'authorised' } : {}) : req;
+    };
 
     test('/health, /ready and /metrics are public', async () => {
       const h = await setup({ ADMIN_TOKEN: TOKEN });
-      expect(routes.filter((r) => r.public).map((r) => r.path).sort()).toEqual(['/health', '/metrics', '/ready']);
+      expect(routes.filter((r) => r.access === 'public').map((r) => r.path).sort()).toEqual(['/health', '/metrics', '/ready']);
       await request(h.app).get('/health').expect(200);
       await request(h.app).get('/ready').expect(200);
       await request(h.app).get('/metrics').expect(200);
     });
 
-    test.each(protectedRoutes.map((r) => [r.method, r.path]))('%s %s → 401 without a token', async (method, path) => {
+    test.each(adminRoutes)('%s %s → 401 without a token', async (method, path) => {
       const h = await setup({ ADMIN_TOKEN: TOKEN });
       await h.addClient('client-g1-1');
-      const res = await call(h.app, method, concrete(path, 'client-g1-1')).expect(401).expect('www-authenticate', 'Bearer');
+      const res = await valid(h.app, method!, path!).expect(401).expect('www-authenticate', 'Bearer');
       expectProblem(res.body, 'unauthorized');
       expect(h.wsIn.received).toHaveLength(0);
     });
 
-    test.each(protectedRoutes.map((r) => [r.method, r.path]))('%s %s → 401 with a wrong token', async (method, path) => {
+    test.each(adminRoutes)('%s %s → 401 with a wrong token', async (method, path) => {
       const h = await setup({ ADMIN_TOKEN: TOKEN });
       await h.addClient('client-g1-1');
-      for (const authorization of [`Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(1)}`, `Bearer ${TOKEN.toUpperCase()}`, TOKEN, `Basic ${TOKEN}`, 'Bearer ']) {
-        await call(h.app, method, concrete(path, 'client-g1-1')).set('authorization', authorization).expect(401);
+      for (const authorization of [`Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(1)}`, `Bearer ${TOKEN.toUpperCase()}`, TOKEN, `Basic ${TOKEN}`, 'Bearer ', `Bearer${TOKEN}`]) {
+        await valid(h.app, method!, path!).set('authorization', authorization).expect(401);
       }
       expect(h.wsIn.received).toHaveLength(0);
     });
 
-    test.each(protectedRoutes.map((r) => [r.method, r.path]))('%s %s works with the right bearer token', async (method, path) => {
+    test.each(adminRoutes)('%s %s works with the right bearer token, the scheme in any case', async (method, path) => {
       const h = await setup({ ADMIN_TOKEN: TOKEN });
       await h.addClient('client-g1-1');
-      const req = call(h.app, method, concrete(path, 'client-g1-1')).set('authorization', `Bearer ${TOKEN}`);
-      const res = await (path === '/broadcast' ? req.send({ message: 'authorised' }) : req);
-      expect(res.status).toBeGreaterThanOrEqual(200);
-      expect(res.status).toBeLessThan(300);
+      for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+        const res = await valid(h.app, method!, path!).set('authorization', `${scheme} ${TOKEN}`);
+        expect({ scheme, status: res.status }).toEqual({ scheme, status: method === 'post' ? 202 : 200 });
+      }
     });
 
     test('an unauthenticated request is refused before its body is looked at', async () => {
       const h = await setup({ ADMIN_TOKEN: TOKEN });
       await request(h.app).post('/broadcast').set('content-type', 'application/json').send('{"message": ').expect(401);
       await request(h.app).post('/broadcast').send({ message: 'x'.repeat(2000) }).expect(401);
+      await request(h.app).post('/broadcast').set('content-type', 'text/plain').send('hi').expect(401);
     });
   });
 
   describe('GET /openapi.json', () => {
-    test('is an OpenAPI 3.1 document, the same one openApiDocument() builds', async () => {
+    type Paths = Record<string, Record<string, { responses: Record<string, unknown>; parameters?: { name: string }[]; security?: unknown[] }>>;
+
+    test('is an OpenAPI 3.1 document of every route, /openapi.json included, and nothing else', async () => {
       const h = await setup();
       const res = await request(h.app).get('/openapi.json').expect(200);
       expect(res.body.openapi).toBe('3.1.0');
-      expect(res.body).toEqual(openApiDocument());
-    });
-
-    test('every route appears under its OpenAPI path and method', async () => {
-      const h = await setup();
-      const { paths } = (await request(h.app).get('/openapi.json').expect(200)).body as {
-        paths: Record<string, Record<string, { responses: Record<string, unknown>; parameters?: { name: string }[] }>>;
-      };
+      const paths = res.body.paths as Paths;
+      const documented = Object.entries(paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+      const served = [...routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`), 'get /openapi.json'];
+      expect(documented.sort()).toEqual(served.sort());
       for (const route of routes) {
-        const openApiPath = route.path.replace(/:(\w+)/g, '{$1}');
-        const operation = paths[openApiPath]?.[route.method];
-        expect({ route: `${route.method} ${route.path}`, documented: operation !== undefined }).toEqual({
-          route: `${route.method} ${route.path}`,
-          documented: true,
-        });
-        const params = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]);
-        expect((operation!.parameters ?? []).map((p) => p.name)).toEqual(params);
-        expect(Object.keys(operation!.responses).length).toBeGreaterThan(0);
+        const operation = paths[route.path.replace(/:(\w+)/g, '{$1}')]![route.method]!;
+        const query = route.method === 'get' && route.query ? Object.keys(route.query.shape) : [];
+        expect((operation.parameters ?? []).map((p) => p.name)).toEqual([...[...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]), ...query]);
       }
-      const documented = Object.values(paths).reduce((n, ops) => n + Object.keys(ops).length, 0);
-      expect(documented).toBe(routes.length);
     });
 
-    test('every documented path and method answers something other than 404', async () => {
-      const h = await setup();
-      await h.addClient('client-g1-1');
-      const { paths } = (await request(h.app).get('/openapi.json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
-      const answers: string[] = [];
-      for (const [path, operations] of Object.entries(paths)) {
-        for (const method of Object.keys(operations)) {
-          const req = call(h.app, method, concrete(path, 'client-g1-1'));
-          const res = await (method === 'post' ? req.send({ message: 'from the document' }) : req);
-          answers.push(`${method} ${path} → ${res.status}`);
-          expect(`${method} ${path} → ${res.status}`).not.toMatch(/→ 404$/);
-        }
-      }
-      expect(answers).toHaveLength(routes.length);
-    });
+    test('declares bearer security only when a token is configured, and then not on the public routes', async () => {
+      const open = await setup();
+      const withoutToken = (await request(open.app).get('/openapi.json').expect(200)).body;
+      expect(withoutToken.security).toBeUndefined();
+      expect(withoutToken.components?.securitySchemes).toBeUndefined();
+      expect(JSON.stringify(withoutToken)).not.toMatch(/bearer/i);
 
-    test('documents 401 on the protected routes only', () => {
-      const { paths } = openApiDocument() as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+      const guarded = await setup({ ADMIN_TOKEN: TOKEN });
+      const withToken = (await request(guarded.app).get('/openapi.json').set('authorization', `Bearer ${TOKEN}`).expect(200)).body;
+      expect(withToken.security).toEqual([{ bearer: [] }]);
+      expect(withToken.components.securitySchemes).toEqual({ bearer: { type: 'http', scheme: 'bearer' } });
+      const paths = withToken.paths as Paths;
       for (const route of routes) {
         const op = paths[route.path.replace(/:(\w+)/g, '{$1}')]![route.method]!;
-        expect({ route: route.path, has401: '401' in op.responses }).toEqual({ route: route.path, has401: !route.public });
+        expect({ route: route.path, public: op.security?.length === 0, has401: '401' in op.responses }).toEqual({
+          route: route.path,
+          public: route.access === 'public',
+          has401: route.access === 'admin',
+        });
       }
+    });
+
+    test("/ready's 503 and /health's 200 are the shared probe schemas", async () => {
+      const h = await setup();
+      const { paths } = (await request(h.app).get('/openapi.json').expect(200)).body as { paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: unknown }> }> }>> };
+      const schemaOf = (path: string, status: number) => paths[path]!.get!.responses[status]!.content['application/json']!.schema;
+      expect(schemaOf('/ready', 503)).toEqual(schemaOf('/ready', 200));
+      expect(schemaOf('/ready', 503)).toEqual({ type: 'object', properties: { ready: { type: 'boolean' } }, required: ['ready'], additionalProperties: false });
+      expect(schemaOf('/health', 200)).toMatchObject({ required: ['status', 'timestamp', 'clients', 'kafka', 'component'] });
     });
   });
 });

@@ -13,7 +13,7 @@ test('the admin API serves /metrics: the worker group lag per partition of ws-in
   await bus.publish(config.topics.in, [{ key: 'x', value: encodeRecord({ kind: 'tick', at: 1 }) }]);
 
   await request(app).get('/clients').expect(401);
-  await request(app).post('/clients/nobody/kick').set('authorization', 'Bearer secret').expect(404);
+  await request(app).post('/clients/nobody/kick').set('authorization', 'Bearer secret').send({}).expect(404);
   // Public, like the probes, so Prometheus can scrape it without the token.
   const res = await request(app).get('/metrics').expect(200).expect('content-type', /^text\/plain/);
   const lag = [...Array(config.KAFKA_IN_PARTITIONS).keys()].map(

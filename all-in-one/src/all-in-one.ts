@@ -1,9 +1,23 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import express from 'express';
 import { createAdminApp } from '@cmf/admin-api';
-import { createGateway, handleGatewayProbe, type Gateway } from '@cmf/gateway';
-import { closeServer, createBus, listen, Metrics, PresenceView, topicSpecs, type Bus, type Config, type Logger } from '@cmf/shared';
+import { createGateway, upgradeRules, type Gateway } from '@cmf/gateway';
+import {
+  closeServer,
+  createBus,
+  createProbes,
+  httpServerOptions,
+  listen,
+  Metrics,
+  PresenceView,
+  simulatorPageHeaders,
+  topicSpecs,
+  type Bus,
+  type Config,
+  type Logger,
+} from '@cmf/shared';
 import { createWorker } from '@cmf/worker';
 
 export interface AllInOne {
@@ -35,23 +49,29 @@ export async function startAllInOne(config: Config, logger: Logger): Promise<All
   await bus.ensureTopics(topicSpecs(config));
   const worker = await createWorker({ bus, config, logger, metrics });
   const view = await PresenceView.start(bus, config.topics.presence, logger);
-  const gateway = await createGateway({ bus, config, logger, metrics });
+  const gateway = await createGateway({ bus, config, logger, metrics, rules: upgradeRules(config, logger) });
   const app = express();
   app.disable('x-powered-by');
-  // The gateway answers /health and /ready: with one gateway its client count is the total.
-  app.use((req, res, next) => {
-    if (!handleGatewayProbe(gateway, req, res)) next();
-  });
   const page = clientSimulatorPage();
   if (page) {
-    app.get(['/', '/client-simulator.html'], (_req, res) => {
-      res.set('Cache-Control', 'no-cache').sendFile(page);
+    // Read at each request, so a rebuilt page and its CSP hashes are served together.
+    app.get(['/', '/client-simulator.html'], (_req, res, next) => {
+      readFile(page, 'utf8').then((html) => res.set(simulatorPageHeaders(html)).send(html), next);
     });
   } else {
     logger.warn('client simulator page not built: run `npm run build` to serve it at /');
   }
-  app.use(createAdminApp({ bus, config, logger, view, metrics }));
-  const server = createServer(app);
+  // One /health for the process: the cluster's clients, ready while its gateway accepts and its worker has joined.
+  const probes = createProbes({
+    bus,
+    config,
+    component: 'all-in-one',
+    gateway: gateway.id,
+    clients: () => view.size,
+    serving: () => worker.ready && gateway.accepting,
+  });
+  app.use(createAdminApp({ bus, config, logger, view, metrics, probes }));
+  const server = createServer(httpServerOptions(config), app);
   server.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
   const port = await listen(server, config.PORT, config.HOST);
   logger.info('listening', { port, gateway: gateway.id, bus: config.brokers.length > 0 ? 'kafka' : 'memory' });

@@ -1,4 +1,5 @@
-import { CloseCodes } from '@cmf/shared/protocol';
+import { CloseCodes } from '@cmf/shared/protocol/close-codes';
+import { RESUMED_ELSEWHERE } from './reconnect-policy.js';
 
 /** Why a connection ended, in the words the status indicator shows. */
 export interface CloseReason {
@@ -23,7 +24,13 @@ const labels: Record<number, string> = {
   [CloseCodes.messageTooBig]: 'message too big',
   [CloseCodes.serviceRestart]: 'gateway restarting, reconnect',
   [CloseCodes.slowConsumer]: 'too slow reading messages',
+  [CloseCodes.tryAgainLater]: 'message bus unavailable, try again later',
+  [CloseCodes.unsupportedData]: 'binary frames are not accepted',
+  [CloseCodes.invalidPayload]: 'not valid UTF-8 text',
+  [CloseCodes.policyViolation]: 'refused by the server (policy)',
+  [RESUMED_ELSEWHERE]: 'resumed elsewhere',
   1000: 'closed by the server',
+  1011: 'server error',
 };
 
 /** Close codes of the gateway (shared/src/protocol/close-codes.ts) and of the browser (1006). */

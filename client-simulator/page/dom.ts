@@ -15,3 +15,10 @@ export function byId<T extends HTMLElement>(id: string, type: abstract new () =>
   if (!(element instanceof type)) throw new Error(`client simulator: #${id} is missing or not a ${type.name}`);
   return element;
 }
+
+/** A required element inside a part of the page (a cloned template), checked for its type. */
+export function part<T extends Element>(root: ParentNode, selector: string, type: abstract new () => T): T {
+  const element = root.querySelector(selector);
+  if (!(element instanceof type)) throw new Error(`client simulator: ${selector} is missing or not a ${type.name}`);
+  return element;
+}

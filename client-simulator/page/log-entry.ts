@@ -1,4 +1,4 @@
-import type { ServerFrame } from '@cmf/shared/protocol';
+import type { ServerFrame, WelcomeFrame } from '@cmf/shared/protocol';
 
 /** How an entry of the message log is styled; the first six are frames the server sends. */
 export type EntryKind = 'welcome' | 'broadcast' | 'direct' | 'error' | 'kicked' | 'presence' | 'sent' | 'system' | 'invalid';
@@ -10,6 +10,22 @@ export interface LogEntry {
   /** Who it is from or to, e.g. `client-x-1`, `you → client-y-2`. */
   who?: string;
   text: string;
+  /** The frame as it went over the wire, for the JSON view; none for the page's own notes. */
+  raw?: string;
+  /** Part of the replay of what was missed while disconnected. */
+  replayed?: boolean;
+  /** Our own broadcast come back: ms from sending to the echo. */
+  latencyMs?: number;
+}
+
+/** A welcome says whether it resumed a session (issue 11's `resumed`, `complete`, `resumeToken`). */
+function welcomeText(frame: WelcomeFrame): string {
+  const extra = frame as WelcomeFrame & { resumed?: unknown; complete?: unknown; resumeToken?: unknown };
+  if (extra.resumed === true) {
+    const gap = extra.complete === false ? 'only part of what was missed follows' : 'what was missed follows, marked replayed';
+    return `Resumed as ${frame.clientId}: ${gap}`;
+  }
+  return typeof extra.resumeToken === 'string' && extra.resumeToken ? `Connected as ${frame.clientId} (resumable)` : `Connected as ${frame.clientId}`;
 }
 
 /** The log entry for a frame from the server; undefined for the client list, which the sidebar shows. */
@@ -17,7 +33,7 @@ export function entryForFrame(frame: ServerFrame, self: string | undefined, rece
   const fromWho = (from: string): string => (from === self ? `${from} (you)` : from);
   switch (frame.type) {
     case 'welcome':
-      return { kind: 'welcome', at: receivedAt, who: frame.clientId, text: `Connected as ${frame.clientId}` };
+      return { kind: 'welcome', at: receivedAt, who: frame.clientId, text: welcomeText(frame) };
     case 'kafka':
       return { kind: 'broadcast', at: frame.timestamp, who: fromWho(frame.from), text: frame.message };
     case 'direct':

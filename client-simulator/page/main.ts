@@ -1,172 +1,123 @@
-import { config } from 'zod';
-import type { ClientFrame, ServerFrame } from '@cmf/shared/protocol';
-import { ClientListView } from './client-list-view.js';
-import { describeClose } from './close-reason.js';
-import { Connection } from './connection.js';
+import { AdminView } from './admin-view.js';
+import { ClientPanel } from './client-panel.js';
+import { ConfirmDialog } from './confirm-dialog.js';
 import { byId } from './dom.js';
-import { entryForFrame, wantsToast, type EntryKind, type LogEntry } from './log-entry.js';
-import { MessageLog } from './message-log.js';
-import { defaultServerUrl, toWebSocketUrl } from './server-url.js';
-import { StatusView } from './status-view.js';
-import { Toasts } from './toasts.js';
+import { serverFrameRules } from './server-frame-rules.js';
+import { defaultAdminUrl, defaultServerUrl } from './server-url.js';
+import { Settings } from './settings.js';
+import { Tabs } from './tabs.js';
 
-// The page's Content-Security-Policy forbids eval; zod would otherwise probe `new Function`
-// and the browser would report a violation on every load.
-config({ jitless: true });
+/** Simulated clients one page holds: enough to try broadcasts, direct messages and kicks between them. */
+const MAX_CLIENTS = 8;
 
 const ui = {
-  connectForm: byId('connect-form', HTMLFormElement),
   url: byId('server-url', HTMLInputElement),
-  disconnect: byId('disconnect', HTMLButtonElement),
-  composer: byId('composer', HTMLFormElement),
-  message: byId('message', HTMLInputElement),
-  send: byId('send', HTMLButtonElement),
-  kickOne: byId('kick-one', HTMLButtonElement),
-  kickAll: byId('kick-all', HTMLButtonElement),
-  clearLog: byId('clear-log', HTMLButtonElement),
+  workspace: byId('workspace', HTMLElement),
+  template: byId('client-template', HTMLTemplateElement),
+  addClient: byId('add-client', HTMLButtonElement),
+  sideBySide: byId('side-by-side', HTMLInputElement),
 };
-const status = new StatusView(byId('status', HTMLElement), byId('status-text', HTMLElement));
-const log = new MessageLog(byId('log', HTMLOListElement));
-const toasts = new Toasts(byId('toasts', HTMLElement));
-const clients = new ClientListView(
-  { list: byId('client-list', HTMLUListElement), count: byId('client-count', HTMLElement), target: byId('target', HTMLSelectElement) },
-  () => renderControls(),
-);
+const settings = new Settings({
+  url: ui.url,
+  urlError: byId('server-url-error', HTMLElement),
+  autoReconnect: byId('auto-reconnect', HTMLInputElement),
+  resume: byId('resume', HTMLInputElement),
+  frameLimit: byId('frame-limit', HTMLInputElement),
+});
+const confirm = new ConfirmDialog(byId('confirm', HTMLDialogElement));
+const panels = new Map<string, ClientPanel>();
+let created = 0;
 
-/** The current connection, and what we learnt on it that its close event does not say. */
-interface Session {
-  connection: Connection;
-  self?: string;
-  kickedMessage?: string;
-  closedByUser: boolean;
+/** "Client 2" for the id of another simulated client of this page. */
+function labelOf(clientId: string): string | undefined {
+  for (const [key, panel] of panels) if (panel.clientId === clientId) return `Client ${key}`;
+  return undefined;
 }
-let session: Session | undefined;
 
-const note = (kind: EntryKind, text: string, who?: string): void => log.add({ kind, at: Date.now(), text, ...(who ? { who } : {}) });
+const admin = new AdminView({ confirm, defaultUrl: defaultAdminUrl(window.location), labelOf });
+const tabs = new Tabs(byId('tablist', HTMLElement), byId('admin-tab', HTMLButtonElement), () => layout());
 
-function connect(): void {
-  const url = toWebSocketUrl(ui.url.value);
-  if (!url) {
-    status.show('closed', 'Not a ws:// or wss:// URL');
-    note('error', `Not a WebSocket URL: ${ui.url.value}`);
+/** Shows the selected tab's panel, or every client side by side. */
+function layout(): void {
+  const selected = tabs.selected;
+  const split = ui.sideBySide.checked && selected !== 'admin';
+  ui.workspace.dataset.layout = split ? 'split' : 'tabs';
+  for (const [key, panel] of panels) {
+    const shown = split || key === selected;
+    panel.root.hidden = !shown;
+    panel.root.classList.toggle('panel--current', key === selected);
+    panel.setVisible(shown);
+  }
+  admin.setVisible(selected === 'admin');
+}
+
+function addClient(connect: boolean): void {
+  if (panels.size >= MAX_CLIENTS) return;
+  const key = String(++created);
+  const name = `Client ${key}`;
+  let known: string | undefined;
+  const panel = new ClientPanel(ui.template, {
+    name,
+    settings,
+    rules: serverFrameRules,
+    confirm,
+    labelOf,
+    changed: () => {
+      // Also called while the panel is being built, before it is in the map.
+      const panel = panels.get(key);
+      if (!panel) return;
+      tabs.update(key, { name, state: panel.phase, unread: panel.unread, title: panel.clientId ?? 'not connected' });
+      // A new id means new labels in every client list.
+      if (panel.clientId !== known) {
+        known = panel.clientId;
+        for (const other of panels.values()) other.refreshLabels();
+      }
+    },
+    remove: () => removeClient(key),
+  });
+  panel.root.id = `panel-${key}`;
+  panel.root.dataset.client = key;
+  panel.root.setAttribute('aria-labelledby', tabs.add(key, panel.root.id).id);
+  panels.set(key, panel);
+  ui.workspace.append(panel.root);
+  tabs.update(key, { name, state: panel.phase, unread: 0, title: 'not connected' });
+  ui.addClient.disabled = panels.size >= MAX_CLIENTS;
+  tabs.select(key);
+  if (connect) panel.connect();
+}
+
+function removeClient(key: string): void {
+  const panel = panels.get(key);
+  if (!panel) return;
+  panel.dispose();
+  panels.delete(key);
+  tabs.remove(key);
+  ui.addClient.disabled = false;
+  for (const other of panels.values()) other.refreshLabels();
+  if (tabs.selected === key) tabs.select(panels.keys().next().value ?? 'admin', true);
+  else layout();
+}
+
+ui.addClient.addEventListener('click', () => addClient(true));
+ui.sideBySide.addEventListener('change', layout);
+byId('settings', HTMLFormElement).addEventListener('submit', (event) => event.preventDefault());
+// The Options popover closes like a menu: on a click elsewhere, or Escape.
+const options = byId('options', HTMLDetailsElement);
+document.addEventListener('click', (event) => {
+  if (options.open && !options.contains(event.target as Node)) options.open = false;
+});
+// Escape closes the Options, else the newest toast of the client in view (a dialog handles its own Escape).
+document.addEventListener('keydown', (event) => {
+  if (event.key !== 'Escape' || event.defaultPrevented || document.querySelector('dialog[open]')) return;
+  if (options.open) {
+    options.open = false;
+    options.querySelector('summary')?.focus();
+    event.preventDefault();
     return;
   }
-  disconnect();
-  const current: Session = {
-    closedByUser: false,
-    connection: new Connection(url, {
-      open: () => {
-        if (session !== current) return;
-        status.show('open', 'Open, waiting for welcome');
-        renderControls();
-      },
-      frame: (frame) => {
-        if (session === current) onFrame(current, frame);
-      },
-      invalid: (raw, problem) => {
-        if (session === current) note('invalid', `Unparseable frame (${problem}): ${raw.slice(0, 300)}`);
-      },
-      close: (event) => {
-        if (session === current) onClose(current, event);
-      },
-    }),
-  };
-  session = current;
-  clients.update([], undefined);
-  status.show('connecting', `Connecting to ${url}`);
-  note('system', `Connecting to ${url}`);
-  renderControls();
-}
-
-function disconnect(): void {
-  if (!session) return;
-  session.closedByUser = true;
-  session.connection.close();
-}
-
-function onFrame(current: Session, frame: ServerFrame): void {
-  if (frame.type === 'welcome') {
-    current.self = frame.clientId;
-    status.show('open', `Connected as ${frame.clientId}`);
-    renderControls();
-  } else if (frame.type === 'client-list') {
-    clients.update(frame.clients, current.self);
-  } else if (frame.type === 'kicked') {
-    current.kickedMessage = frame.message;
-  }
-  const entry = entryForFrame(frame, current.self, Date.now());
-  if (entry) log.add(entry);
-  if (entry && wantsToast(frame, current.self)) toasts.show(entry.kind, toastTitle(entry), entry.text);
-}
-
-function toastTitle(entry: LogEntry): string {
-  switch (entry.kind) {
-    case 'broadcast':
-      return `Broadcast from ${entry.who ?? 'unknown'}`;
-    case 'direct':
-      return `Direct message from ${entry.who ?? 'unknown'}`;
-    case 'kicked':
-      return 'You were kicked';
-    default:
-      return entry.who ? `Error: ${entry.who}` : 'Error';
-  }
-}
-
-function onClose(current: Session, event: { code: number; reason: string; opened: boolean }): void {
-  session = undefined;
-  const reason = describeClose({ ...event, byUser: current.closedByUser });
-  const detail = current.kickedMessage ? `${current.kickedMessage} (${reason.detail})` : reason.detail;
-  status.show('closed', `Closed: ${reason.label}, ${detail}`);
-  note('system', `Disconnected: ${reason.label}, ${detail}`);
-  clients.update([], undefined);
-  renderControls();
-}
-
-function renderControls(): void {
-  const ready = session?.connection.isOpen === true && session.self !== undefined;
-  const target = clients.target;
-  ui.disconnect.disabled = !session;
-  ui.send.disabled = !ready;
-  ui.send.textContent = target ? 'Send direct' : 'Broadcast';
-  ui.send.title = target ? `Send to ${target} only` : 'Send to every client';
-  ui.kickOne.disabled = !ready || !target;
-  ui.kickOne.title = target ? `Kick ${target}` : 'Pick a client to kick';
-  ui.kickAll.disabled = !ready;
-}
-
-function send(frame: ClientFrame): boolean {
-  if (!session?.connection.isOpen) return false;
-  session.connection.send(frame);
-  return true;
-}
-
-ui.connectForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  connect();
-});
-ui.disconnect.addEventListener('click', disconnect);
-ui.clearLog.addEventListener('click', () => log.clear());
-
-// Enter in the message field submits the composer: a broadcast, or a direct message when a client is picked.
-ui.composer.addEventListener('submit', (event) => {
-  event.preventDefault();
-  const message = ui.message.value;
-  if (!message.trim()) return;
-  const targetId = clients.target;
-  const sent = targetId ? send({ type: 'broadcast-one', targetId, message }) : send({ type: 'broadcast-all', message });
-  if (!sent) return;
-  // A broadcast comes back to us like to everyone else; a direct message does not, so log it here.
-  if (targetId) note('sent', message, `you → ${targetId}`);
-  ui.message.value = '';
-});
-ui.kickOne.addEventListener('click', () => {
-  const targetId = clients.target;
-  if (targetId && send({ type: 'kick-one', targetId })) note('sent', 'kick', `you → ${targetId}`);
-});
-ui.kickAll.addEventListener('click', () => {
-  if (send({ type: 'kick-all' })) note('sent', 'kick all', 'you → everyone');
+  const panel = panels.get(tabs.selected);
+  if (panel?.dismissToast()) event.preventDefault();
 });
 
 ui.url.value = defaultServerUrl(window.location);
-status.show('idle', 'Not connected');
-renderControls();
+addClient(false);

@@ -20,6 +20,20 @@ export function defaultServerUrl(location: PageLocation): string {
   return STANDALONE_URL;
 }
 
+/** Where a page opened as a file finds the admin API: the all-in-one server's. */
+export const STANDALONE_ADMIN_URL = 'http://localhost:8088';
+
+/**
+ * The admin API a fresh page talks to: `?admin=` when given, else the server that served the
+ * page (the all-in-one server serves both), else, opened as a file, {@link STANDALONE_ADMIN_URL}.
+ */
+export function defaultAdminUrl(location: PageLocation): string {
+  const fromQuery = new URLSearchParams(location.search).get('admin');
+  if (fromQuery) return fromQuery;
+  if (location.protocol === 'https:' || location.protocol === 'http:') return `${location.protocol}//${location.host}`;
+  return STANDALONE_ADMIN_URL;
+}
+
 /** The WebSocket URL typed by the user, with http(s) taken as ws(s); undefined when it is not one. */
 export function toWebSocketUrl(input: string): string | undefined {
   let url: URL;

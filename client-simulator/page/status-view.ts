@@ -1,4 +1,4 @@
-export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closed';
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
 
 /** The connection status indicator: a coloured dot (from `data-state`) and a line of text. */
 export class StatusView {
@@ -9,7 +9,7 @@ export class StatusView {
 
   show(state: ConnectionState, text: string): void {
     this.root.dataset.state = state;
-    this.text.textContent = text;
+    if (this.text.textContent !== text) this.text.textContent = text;
     this.root.title = text;
   }
 }

@@ -22,3 +22,8 @@ test('says so when the user disconnected, and falls back to the code', () => {
   expect(closed(1000, 'Disconnect', { byUser: true })).toEqual({ label: 'disconnected by you', detail: '1000 Disconnect' });
   expect(closed(4999, 'odd')).toEqual({ label: 'closed with code 4999', detail: '4999 odd' });
 });
+
+test('names the gateway refusals a page can meet: binary frames, bad UTF-8, the bus unavailable', () => {
+  const said = (code: number) => describeClose({ code, reason: '', byUser: false, opened: true }).label;
+  expect([1003, 1007, 1013].map(said)).toEqual(['binary frames are not accepted', 'not valid UTF-8 text', 'message bus unavailable, try again later']);
+});

@@ -1,27 +1,34 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { WebSocketServer } from 'ws';
 import {
-  clientIdOf,
   CloseCodes,
-  decodeRecord,
-  encodeRecord,
+  createProbes,
+  Metrics,
   newGatewayId,
-  PRESENCE_KEY,
-  WsOutRecordSchema,
-  type Batch,
   type Bus,
   type Config,
-  kafkaState,
-  type KafkaState,
   type Logger,
-  Metrics,
-  type Subscription,
-  type Target,
-  type WsInRecord,
+  type Probes,
+  type RangeReader,
 } from '@cmf/shared';
+import { announceDisconnect, openSession, type SessionDeps } from './client-session.js';
+import { CommandExecutor } from './command-executor.js';
+import type { Connection } from './connection.js';
+import { ConnectionRegistry } from './connection-registry.js';
+import { gatewayMetrics } from './gateway-metrics.js';
+import { startLiveness } from './liveness.js';
 import { RecentIds } from './recent-ids.js';
+import { Relay } from './relay.js';
+import { Replay } from './replay.js';
+import { resumeRequestOf } from './resume-request.js';
+import { ResumeTokens } from './resume-token.js';
+import { Resumptions } from './resumptions.js';
+import { closeAllConnections } from './shutdown.js';
+import { StreamPosition } from './stream-position.js';
+import { upgradeHandler, type UpgradeHandlerDeps } from './upgrade-handler.js';
+import type { UpgradeRule } from './upgrade-policy.js';
 
 export interface GatewayDeps {
   bus: Bus;
@@ -29,247 +36,157 @@ export interface GatewayDeps {
   logger: Logger;
   /** Where the gateway counts connections and frames; default: metrics of its own. */
   metrics?: Metrics;
-}
-
-export interface GatewayHealth {
-  status: 'healthy' | 'degraded';
-  timestamp: string;
-  clients: number;
-  kafka: KafkaState;
-  gateway: string;
+  /**
+   * Rules an upgrade must pass before it becomes a socket, in order (see upgrade-policy.ts);
+   * upgradeRules(config) builds the configured ones. The gateway checks its own first: that it is
+   * accepting, and MAX_CONNECTIONS.
+   */
+  rules?: UpgradeRule[];
 }
 
 export interface Gateway {
   readonly id: string;
   readonly clientCount: number;
+  /** Taking new connections: false before start-up ends and once close() began. */
+  readonly accepting: boolean;
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  health(): Promise<GatewayHealth>;
-  /** Accepting connections, consuming ws-out, and the bus answers. */
-  isReady(): Promise<boolean>;
+  /** /health counts this gateway's sockets; ready while accepting connections and the bus answers. */
+  readonly probes: Probes;
   /** Stop intake, close every socket with 1001, announce the disconnects, stop consuming. */
   close(): Promise<void>;
 }
 
-interface Connection {
-  id: string;
-  ws: WebSocket;
-  alive: boolean;
-  announced: boolean;
-  closing: boolean;
+/** ws, told explicitly what it must refuse: compression off, one size limit for a message and its fragments. */
+function webSocketServer(maxPayload: number): WebSocketServer {
+  return new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload,
+    // A message's fragments count against maxPayload as a whole; this caps their number too.
+    maxFragments: 1024,
+    // One message per socket per event-loop turn: a client that sends thousands of frames at once
+    // is read at the pace of everyone else (the rest waits in its TCP buffers), so its burst is
+    // interleaved with other clients' traffic instead of running ahead of it.
+    allowSynchronousEvents: false,
+  });
 }
 
+/** Enough ids to drop the commands of a batch redelivered after a worker crash. */
 const SEEN_CAPACITY = 100_000;
+
+/**
+ * The resume token signer: RESUME_SECRET, shared by every gateway; on the memory bus (one process)
+ * a key of its own when unset. On Kafka without it, gateways could not check each other's tokens:
+ * resume is off, and said so.
+ */
+function resumeTokensOf(config: Config, log: Logger): ResumeTokens | undefined {
+  if (config.RESUME_SECRET) return new ResumeTokens(config.RESUME_SECRET);
+  if (config.brokers.length === 0) return new ResumeTokens(randomBytes(32).toString('base64url'));
+  log.warn('RESUME_SECRET is not set: clients cannot resume after a dropped connection; give every gateway the same secret to turn it on');
+  return undefined;
+}
+
+interface ResumeSideDeps {
+  bus: Bus;
+  config: Config;
+  gatewayId: string;
+  position: StreamPosition;
+  session: SessionDeps;
+}
+
+/** What resumes take: the ws-out range reader, the replay of a gap, the resumptions under way. */
+function resumeSide({ bus, config, gatewayId, position, session }: ResumeSideDeps) {
+  const { tokens, relay, log, counters, maxBufferedBytes } = session;
+  // One range reader per gateway, opened up front (on Kafka a group join) so the first resume does not wait for it.
+  let reader: Promise<RangeReader> | undefined;
+  const openReader = (): Promise<RangeReader> =>
+    (reader ??= bus.openReader(config.topics.out).catch((err: unknown) => {
+      reader = undefined;
+      throw err;
+    }));
+  if (tokens) openReader().catch((err: unknown) => log.warn('the ws-out reader for resumes did not open; the first resume tries again', { err }));
+  const seen = new RecentIds(SEEN_CAPACITY);
+  const kicked = (conn: Connection): void => void announceDisconnect(conn, relay, CloseCodes.kicked, false);
+  const replay = new Replay({
+    reader: openReader,
+    startOffsets: () => bus.startOffsets(config.topics.out),
+    recent: seen,
+    maxBufferedBytes,
+    stallMs: config.GATEWAY_TIMEOUT_MS,
+    counters,
+    log,
+    welcome: (conn, complete) => resumptions.welcome(conn, complete),
+    kicked,
+  });
+  const resumptions = new Resumptions({ gatewayId, session, tokens, position, replay, timeoutMs: config.GATEWAY_TIMEOUT_MS, log });
+  const closeReader = async (): Promise<void> => {
+    await reader?.then((r) => r.close()).catch(() => undefined);
+  };
+  return { resumptions, seen, kicked, closeReader };
+}
 
 /**
  * Terminates WebSockets and nothing else: ids, limits, heartbeats, relaying to ws-in, and
  * executing ws-out commands. It never looks inside a client's frame.
  */
-export async function createGateway({ bus, config, logger, metrics = new Metrics() }: GatewayDeps): Promise<Gateway> {
+export async function createGateway({ bus, config, logger, metrics = new Metrics(), rules = [] }: GatewayDeps): Promise<Gateway> {
   const id = config.GATEWAY_ID ?? newGatewayId();
   const log = logger.child('gateway');
-  const connections = new Map<string, Connection>();
-  const seen = new RecentIds(SEEN_CAPACITY);
-  let sequence = 0;
+  const counters = gatewayMetrics(metrics);
+  const registry = new ConnectionRegistry(id);
+  // The gateway reads ws-out from today's end, and knows from the first record where it stands.
+  const start = await bus.endOffsets(config.topics.out);
+  const position = new StreamPosition(start);
+  const streamAt = (): string => position.toString();
+  const relay = new Relay({ bus, topic: config.topics.in, gateway: id, log, publishTimeoutMs: config.PUBLISH_TIMEOUT_MS, position: streamAt });
+  const maxBufferedBytes = config.MAX_BUFFERED_BYTES;
+  const tokens = resumeTokensOf(config, log);
   let accepting = false;
-
-  const wss = new WebSocketServer({
-    noServer: true,
-    clientTracking: false,
-    perMessageDeflate: false,
-    maxPayload: config.MAX_PAYLOAD_BYTES,
-    // A message's fragments count against maxPayload as a whole; this caps their number too.
-    maxFragments: 1024,
-  });
-
-  const publishIn = (key: string, record: WsInRecord): Promise<void> =>
-    bus.publish(config.topics.in, [{ key, value: encodeRecord(record) }]);
-
-  const announceDisconnect = (conn: Connection, code: number): Promise<void> => {
-    if (conn.announced) return Promise.resolve();
-    conn.announced = true;
-    return publishIn(PRESENCE_KEY, { kind: 'disconnect', clientId: conn.id, gateway: id, at: Date.now(), code }).catch(
-      (err: unknown) => log.error('disconnect not announced', { clientId: conn.id, err }),
-    );
+  const limits = { ratePerS: config.CLIENT_RATE_PER_S, burst: config.CLIENT_BURST, abuseS: config.CLIENT_ABUSE_S };
+  const session: SessionDeps = { registry, relay, counters, metrics, log, maxBufferedBytes, limits, tokens, position: streamAt, frozen: () => liveness.frozen() };
+  const { resumptions, seen, kicked, closeReader } = resumeSide({ bus, config, gatewayId: id, position, session });
+  const { onBatch } = new CommandExecutor({ gatewayId: id, registry, counters, log, maxBufferedBytes, position, seen, resumptions, kicked });
+  const subscription = await bus.subscribe({ topic: config.topics.out, label: `${config.GATEWAY_GROUP_PREFIX}-${id}`, startAt: start, onBatch });
+  const uncount = counters.countConnections(() => registry.size);
+  const { GATEWAY_HEARTBEAT_MS: heartbeatMs, PING_INTERVAL_MS: pingMs, GATEWAY_TIMEOUT_MS: timeoutMs } = config;
+  const onFrozen = (): void => {
+    for (const conn of registry.all()) conn.close(CloseCodes.serviceRestart, 'Gateway was frozen');
+    resumptions.closeAll(CloseCodes.serviceRestart, 'Gateway was frozen');
   };
-
-  const onConnection = (ws: WebSocket): void => {
-    sequence += 1;
-    const conn: Connection = { id: clientIdOf(id, sequence), ws, alive: true, announced: false, closing: false };
-    connections.set(conn.id, conn);
-    metrics.connectionsOpened += 1;
-    ws.on('error', (err) => log.debug('socket error', { clientId: conn.id, err }));
-    ws.on('pong', () => {
-      conn.alive = true;
-    });
-    ws.on('message', (data: RawData) => {
-      // binaryType is ws's default, 'nodebuffer': one Buffer per message, fragments joined.
-      const text = (data as Buffer).toString('utf8');
-      metrics.framesIn += 1;
-      publishIn(conn.id, { kind: 'frame', clientId: conn.id, gateway: id, receivedAt: Date.now(), data: text }).catch(
-        (err: unknown) => {
-          log.warn('frame not relayed', { clientId: conn.id, err });
-          metrics.countError('gateway', 'bus-unavailable');
-          send(conn, [
-            Buffer.from(
-              JSON.stringify({ type: 'error', code: 'bus-unavailable', message: 'Message not delivered: the message bus is unavailable' }),
-            ),
-          ]);
-        },
-      );
-    });
-    ws.on('close', (code) => {
-      connections.delete(conn.id);
-      void announceDisconnect(conn, code);
-    });
-    ws.send(JSON.stringify({ type: 'welcome', clientId: conn.id }));
-    publishIn(PRESENCE_KEY, { kind: 'connect', clientId: conn.id, gateway: id, at: Date.now() }).catch((err: unknown) => {
-      log.error('connect not announced; closing the socket', { clientId: conn.id, err });
-      ws.close(CloseCodes.serviceRestart, 'Message bus unavailable');
-    });
+  const liveness = startLiveness({ registry, relay, log, heartbeatMs, pingMs, timeoutMs, onFrozen, position: streamAt });
+  const open: UpgradeHandlerDeps['open'] = (ws, socket, admitted, req) => {
+    const resume = resumeRequestOf(req);
+    if (resume) resumptions.open(ws, socket, admitted, resume);
+    else openSession(ws, socket, admitted, session);
   };
-
-  /** The frames for one socket go out in one write: cork, queue them all, uncork. */
-  const send = (conn: Connection, frames: Buffer[]): void => {
-    const { ws } = conn;
-    if (ws.readyState !== WebSocket.OPEN || conn.closing) return;
-    if (ws.bufferedAmount > config.MAX_BUFFERED_BYTES) {
-      conn.closing = true;
-      ws.close(CloseCodes.slowConsumer, 'Slow consumer');
-      return;
-    }
-    const tcp = (ws as unknown as { _socket: Socket })._socket;
-    tcp.cork();
-    for (const frame of frames) ws.send(frame, { binary: false });
-    tcp.uncork();
-    metrics.framesOut += frames.length;
-  };
-
-  /** The sockets a command targets; a generator, so a broadcast builds no array per command. */
-  function* targets(target: Target): Generator<Connection> {
-    if (target.type === 'clients') {
-      for (const cid of target.ids) {
-        const conn = connections.get(cid);
-        if (conn) yield conn;
-      }
-      return;
-    }
-    const except = target.except;
-    for (const conn of connections.values()) if (!except?.includes(conn.id)) yield conn;
-  }
-
-  const onBatch = async (batch: Batch): Promise<void> => {
-    const outgoing = new Map<Connection, Buffer[]>();
-    const kicked = new Set<Connection>();
-    const expired: Connection[] = [];
-    for (const r of batch.records) {
-      let command;
-      try {
-        command = decodeRecord(WsOutRecordSchema, r.value ?? '');
-      } catch (err) {
-        log.warn('skipping a record that is not a ws-out command', { partition: batch.partition, offset: r.offset, err });
-        continue;
-      }
-      if (!seen.add(command.id)) continue;
-      if (command.kind === 'gateway-expired') {
-        if (command.gateway === id) expired.push(...connections.values());
-        continue;
-      }
-      const bytes = Buffer.from(command.frame);
-      for (const conn of targets(command.target)) {
-        // Nothing goes to a socket after its kicked frame.
-        if (conn.closing || kicked.has(conn)) continue;
-        const frames = outgoing.get(conn);
-        if (frames) frames.push(bytes);
-        else outgoing.set(conn, [bytes]);
-        if (command.kind === 'kick') kicked.add(conn);
-      }
-    }
-    for (const [conn, frames] of outgoing) send(conn, frames);
-    metrics.kicks += kicked.size;
-    for (const conn of kicked) {
-      conn.closing = true;
-      conn.ws.close(CloseCodes.kicked, 'Kicked');
-    }
-    for (const conn of expired) {
-      // The cluster already announced these clients as gone; they reconnect and get new ids.
-      conn.announced = true;
-      conn.closing = true;
-      conn.ws.close(CloseCodes.serviceRestart, 'Gateway expired');
-    }
-  };
-
-  const subscription: Subscription = await bus.subscribe({
-    topic: config.topics.out,
-    label: `${config.GATEWAY_GROUP_PREFIX}-${id}`,
-    onBatch,
-  });
-  const uncount = metrics.countConnections(() => connections.size);
-
-  const heartbeat = (): void => {
-    publishIn(PRESENCE_KEY, { kind: 'gateway-heartbeat', gateway: id, at: Date.now() }).catch((err: unknown) =>
-      log.warn('heartbeat not published', { err }),
-    );
-  };
-  heartbeat();
-  const heartbeatTimer = setInterval(heartbeat, config.GATEWAY_HEARTBEAT_MS);
-  const pingTimer = setInterval(() => {
-    for (const conn of connections.values()) {
-      if (!conn.alive) {
-        conn.ws.terminate();
-        continue;
-      }
-      conn.alive = false;
-      conn.ws.ping();
-    }
-  }, config.PING_INTERVAL_MS);
+  const wss = webSocketServer(config.MAX_PAYLOAD_BYTES);
+  const handleUpgrade = upgradeHandler({ wss, rules, registry, counters, log, maxConnections: config.MAX_CONNECTIONS, open,
+    accepting: () => accepting, busAvailable: () => relay.available });
   accepting = true;
   log.info('gateway started', { gateway: id });
 
   return {
     id,
     get clientCount() {
-      return connections.size;
+      return registry.size;
     },
-    handleUpgrade(req, socket, head) {
-      socket.on('error', (err) => log.debug('upgrade socket error', { err }));
-      if (!accepting) {
-        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        return;
-      }
-      wss.handleUpgrade(req, socket, head, onConnection);
+    get accepting() {
+      return accepting;
     },
-    async health() {
-      const kafka = await kafkaState(bus, config);
-      return {
-        status: kafka === 'disconnected' ? 'degraded' : 'healthy',
-        timestamp: new Date().toISOString(),
-        clients: connections.size,
-        kafka,
-        gateway: id,
-      };
-    },
-    async isReady() {
-      return accepting && (await bus.isConnected());
-    },
+    probes: createProbes({ bus, config, component: 'gateway', gateway: id, clients: () => registry.size, serving: () => accepting }),
+    handleUpgrade,
     async close() {
       if (!accepting) return;
       accepting = false;
-      clearInterval(heartbeatTimer);
-      clearInterval(pingTimer);
-      const open = [...connections.values()];
-      const announced = open.map((conn) => announceDisconnect(conn, CloseCodes.goingAway));
-      const closed = Promise.all(open.map((conn) => new Promise((resolve) => conn.ws.once('close', resolve))));
-      for (const conn of open) conn.ws.close(CloseCodes.goingAway, 'Server shutting down');
-      const timer = setTimeout(() => open.forEach((conn) => conn.ws.terminate()), config.SHUTDOWN_TIMEOUT_MS / 2);
-      await closed;
-      clearTimeout(timer);
-      await Promise.all(announced);
-      await publishIn(PRESENCE_KEY, { kind: 'gateway-down', gateway: id, at: Date.now() }).catch((err: unknown) =>
-        log.warn('gateway-down not published', { err }),
-      );
+      liveness.stop();
+      resumptions.closeAll(CloseCodes.goingAway, 'Server shutting down');
+      const clients = await closeAllConnections(registry, relay, config.SHUTDOWN_TIMEOUT_MS / 2);
+      await relay.down().catch((err: unknown) => log.warn('gateway-down not published', { err }));
       await subscription.close();
+      await closeReader();
       uncount();
-      log.info('gateway stopped', { gateway: id, clients: open.length });
+      log.info('gateway stopped', { gateway: id, clients });
     },
   };
 }

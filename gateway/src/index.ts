@@ -1,2 +1,5 @@
-export { createGateway, type Gateway, type GatewayDeps, type GatewayHealth } from './gateway.js';
-export { createGatewayServer, handleGatewayProbe } from './gateway-server.js';
+export { createGateway, type Gateway, type GatewayDeps } from './gateway.js';
+export { createGatewayServer } from './gateway-server.js';
+export { GatewayMetrics, gatewayMetrics } from './gateway-metrics.js';
+export { type Admission, type UpgradeRule } from './upgrade-policy.js';
+export { upgradeRules } from './upgrade-rules.js';

@@ -1,5 +1,5 @@
-import { createGateway, createGatewayServer } from '@cmf/gateway';
-import { createLogger, encodeRecord, listen, loadConfig, MemoryBus, Metrics, topicSpecs, type WsOutRecord } from '@cmf/shared';
+import { createGateway, createGatewayServer, gatewayMetrics } from '@cmf/gateway';
+import { createLogger, encodeCommand, listen, loadConfig, MemoryBus, Metrics, topicSpecs, type WsOutRecord } from '@cmf/shared';
 import { Collector } from '../../test/support/collector.js';
 import { metricsUntil, sample } from '../../test/support/metrics-text.js';
 import { TestClient } from '../../test/support/test-client.js';
@@ -20,7 +20,7 @@ test('the gateway serves /metrics: connections, frames in and out, kicks, relay 
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     return res.text();
   };
-  const command = (c: WsOutRecord) => bus.publish(config.topics.out, [{ key: 'k', value: encodeRecord(c) }]);
+  const command = (c: WsOutRecord) => bus.publish(config.topics.out, [{ key: 'k', value: encodeCommand(c) }]);
 
   const a = await TestClient.connect(`ws://127.0.0.1:${port}`);
   const b = await TestClient.connect(`ws://127.0.0.1:${port}`);
@@ -52,4 +52,18 @@ test('the gateway serves /metrics: connections, frames in and out, kicks, relay 
   await a.closed;
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
+});
+
+test('gateway metrics: the open-connection gauge sums every gateway of the process; no worker counters', async () => {
+  const metrics = new Metrics();
+  const counters = gatewayMetrics(metrics);
+  expect(gatewayMetrics(metrics)).toBe(counters);
+  const unregister = counters.countConnections(() => 5);
+  counters.countConnections(() => 2);
+  let text = await metrics.render();
+  expect(sample(text, 'cmf_gateway_connections')).toBe(7);
+  expect(text).not.toContain('cmf_worker_');
+  unregister();
+  text = await metrics.render();
+  expect(sample(text, 'cmf_gateway_connections')).toBe(2);
 });

@@ -37,4 +37,12 @@ describe('RecentIds', () => {
     for (let i = 0; i < 1000; i += 1) if (!ids.add(`id-${i}`)) repeats += 1;
     expect(repeats).toBe(1000);
   });
+
+  test('remembers where each id was first seen; a repeat does not move it', () => {
+    const ids = new RecentIds(10);
+    ids.add('cmd-1', '0:5');
+    ids.add('cmd-1', '0:9');
+    expect(ids.firstSeen('cmd-1')).toBe('0:5');
+    expect(ids.firstSeen('cmd-2')).toBeUndefined();
+  });
 });

@@ -5,8 +5,9 @@
 #   KAFKA_BROKERS=127.0.0.1:<port> KAFKA_PID=<pid> KAFKA_RUN_DIR=<dir>
 # Stop it with: stop.sh <dir>. Everything else (progress, errors) goes to stderr.
 # Env: CMF_KAFKA_HOME (jar cache, see fetch.sh), CMF_KAFKA_RUN (run dir; default a new
-# mktemp dir), CMF_KAFKA_RESTART (1: restart the broker of CMF_KAFKA_RUN with its data and
-# ports), CMF_KAFKA_START_TIMEOUT (seconds, default 90), CMF_KAFKA_JAVA_OPTS (extra JVM flags).
+# mktemp dir), CMF_KAFKA_RESTART (1: start again the broker that ran in CMF_KAFKA_RUN, with its
+# data and ports, e.g. after `stop.sh --keep <dir>`), CMF_KAFKA_START_TIMEOUT (seconds, default
+# 90), CMF_KAFKA_JAVA_OPTS (extra JVM flags).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,6 +17,10 @@ die() { log "ERROR: $*"; exit 1; }
 want_port="${1:-0}"
 [[ "$want_port" =~ ^[0-9]+$ && "$want_port" -le 65535 ]] || die "usage: start.sh [port] (got '$want_port')"
 timeout_s="${CMF_KAFKA_START_TIMEOUT:-90}"
+
+if [[ -n "${CMF_KAFKA_RESTART:-}" && -z "${CMF_KAFKA_RUN:-}" ]]; then
+  die "CMF_KAFKA_RESTART needs CMF_KAFKA_RUN=<run dir> of the broker to start again"
+fi
 
 libs="$("$here/fetch.sh")"
 
@@ -82,6 +87,9 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 # Tests: no 3 s wait before the first consumer group rebalance.
 group.initial.rebalance.delay.ms=0
+# CMF's consumers use a 2 s session timeout (KAFKA_SESSION_TIMEOUT_MS) for fast worker failover;
+# Kafka refuses anything under 6 s by default.
+group.min.session.timeout.ms=1000
 EOF
   # Broker log: INFO to <run>/broker.log only, nothing on the console.
   cat >"$run/log4j2.properties" <<EOF

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Stop a broker started by start.sh.   usage: stop.sh <run-dir>
+# Stop a broker started by start.sh.   usage: stop.sh [--keep] <run-dir>
 # Sends SIGTERM to the PID in <run-dir>/kafka.pid (a clean shutdown flushes the logs), waits up
-# to 30 s, then SIGKILL. Deletes <run-dir> only if start.sh created it itself under the temp dir.
+# to 30 s, then SIGKILL. Deletes <run-dir> only if start.sh created it itself under the temp dir,
+# and not with --keep: then the broker can be started again on the same data and port with
+#   CMF_KAFKA_RESTART=1 CMF_KAFKA_RUN=<run-dir> start.sh
 set -euo pipefail
 
 log() { echo "kafka/stop: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-[[ $# -eq 1 && -n "$1" ]] || die "usage: stop.sh <run-dir>"
+keep=""
+if [[ "${1:-}" == --keep ]]; then
+  keep=1
+  shift
+fi
+[[ $# -eq 1 && -n "$1" && "$1" != -* ]] || die "usage: stop.sh [--keep] <run-dir>"
 [[ -d "$1" ]] || die "no such run dir: $1"
 run="$(cd "$1" && pwd)"
 
@@ -48,9 +55,11 @@ fi
 
 # Only a folder that start.sh made with mktemp (it left this marker) directly in the temp dir.
 tmp="$(cd "${TMPDIR:-/tmp}" && pwd)"
-if [[ -f "$run/.created-by-start-sh" && "$(dirname "$run")" == "$tmp" && "$(basename "$run")" == cmf-kafka.* ]]; then
+if [[ -z "$keep" && -f "$run/.created-by-start-sh" && "$(dirname "$run")" == "$tmp" && "$(basename "$run")" == cmf-kafka.* ]]; then
   rm -rf "$run"
   log "removed $run"
+elif [[ -n "$keep" ]]; then
+  log "kept $run; restart it with: CMF_KAFKA_RESTART=1 CMF_KAFKA_RUN=$run $(dirname "${BASH_SOURCE[0]}")/start.sh"
 else
   log "kept $run"
 fi

@@ -7,13 +7,16 @@ export const ErrorCodes = [
   'invalid-field',
   'unknown-target',
   'forbidden',
+  'rate-limited',
   'bus-closed',
   'bus-unavailable',
+  'record-too-large',
   'timeout',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
 
+/** Worth trying again later: the broker or a peer may be back. The rest will fail the same way. */
 const RETRIABLE: ReadonlySet<ErrorCode> = new Set(['bus-unavailable', 'timeout']);
 
 export class CmfError extends Error {
@@ -26,4 +29,13 @@ export class CmfError extends Error {
     this.code = code;
     this.retriable = RETRIABLE.has(code);
   }
+}
+
+/**
+ * Whether an error may go away by itself (the retry logic waits and tries again) or will recur on
+ * the same input (the retry logic gives up on the input). Errors that do not say are permanent:
+ * a bug in a handler fails the same way every time.
+ */
+export function isRetriable(err: unknown): boolean {
+  return err instanceof CmfError ? err.retriable : false;
 }

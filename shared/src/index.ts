@@ -4,28 +4,48 @@ export type {
   ConsumedRecord,
   OutgoingRecord,
   PartitionLag,
+  PublishAck,
+  PublishOptions,
+  RangeReader,
   SubscribeOptions,
   Subscription,
   TopicSpec,
 } from './bus/bus.js';
-export { MemoryBus } from './bus/memory-bus.js';
+export { MemoryBus, type MemoryBusOptions } from './bus/memory-bus.js';
 export { KafkaBus, type KafkaBusOptions } from './bus/kafka-bus.js';
 export { partitionOf } from './bus/partition-of.js';
 export { createBus } from './create-bus.js';
 export { withTimeout } from './with-timeout.js';
-export { Metrics, serveMetrics, type LagSource, type MetricsComponent, type MetricsOptions } from './metrics.js';
-export { ConfigSchema, loadConfig, type Config, type RawConfig, type Topics } from './config.js';
-export { CmfError, ErrorCodes, type ErrorCode } from './errors.js';
+export { level, Metrics, serveMetrics, tally, tallyBy, type LagSource, type MetricsOptions } from './metrics/metrics.js';
+export { ConfigSchema, loadConfig, RATE_TOKEN_BYTES, type Config, type RawConfig, type Topics } from './config.js';
+export { CmfError, ErrorCodes, isRetriable, type ErrorCode } from './errors.js';
 export { clientIdOf, newGatewayId } from './ids.js';
-export { createLogger, type Logger, type LogLevel } from './logger.js';
+export { createLogger, describeError, type LogFormat, type Logger, type LogLevel } from './logger.js';
 export { PresenceView } from './presence/presence-view.js';
 export * from './protocol/client-frame.js';
 export * from './protocol/server-frame.js';
 export * from './protocol/records.js';
 export { CloseCodes, type CloseCode } from './protocol/close-codes.js';
 export { decodeRecord, encodeRecord } from './protocol/codec.js';
-export { parseClientFrame, type FrameProblem, type ParsedClientFrame } from './protocol/parse-client-frame.js';
+export { commandOf, decodeCommand, encodeCommand, type ReceivedCommand } from './protocol/command-codec.js';
+export { parseClientFrame, refOf, type FrameProblem, type ParsedClientFrame } from './protocol/parse-client-frame.js';
 export { topicSpecs } from './topic-specs.js';
 export { runService, requireKafka, type Service } from './run-service.js';
 export { listen, closeServer } from './listen.js';
-export { kafkaState, type KafkaState } from './kafka-state.js';
+export { httpServerOptions } from './http-limits.js';
+export {
+  ComponentSchema,
+  createProbes,
+  HealthSchema,
+  KafkaStateSchema,
+  ReadinessSchema,
+  serveProbes,
+  type Component,
+  type Health,
+  type KafkaState,
+  type ProbeSource,
+  type Probes,
+} from './probes.js';
+export { sendJson, sendNotFound } from './send-json.js';
+export { unreachable } from './unreachable.js';
+export { simulatorPageHeaders } from './simulator-page-headers.js';

@@ -18,12 +18,13 @@ export async function runService(name: string, start: (config: Config, logger: L
     process.stderr.write(`${name}: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(2);
   }
-  const logger = createLogger(config.LOG_LEVEL, name);
+  const format = config.LOG_FORMAT === 'auto' ? (process.stderr.isTTY ? 'pretty' : 'json') : config.LOG_FORMAT;
+  const logger = createLogger(config.LOG_LEVEL, name, format);
   let service: Service;
   try {
     service = await start(config, logger);
   } catch (err) {
-    process.stderr.write(`${name}: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    logger.error('failed to start', { err });
     process.exit(1);
   }
   let stopping = false;

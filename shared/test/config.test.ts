@@ -20,7 +20,33 @@ describe('loadConfig', () => {
     expect(config.brokers).toEqual([]);
     expect(config.ALLOW_CLIENT_KICK).toBe(true);
     expect(config.ADMIN_TOKEN).toBeUndefined();
+    expect(config).toMatchObject({
+      MAX_BUFFERED_BYTES: 1024 * 1024,
+      CLIENT_RATE_PER_S: 100,
+      CLIENT_BURST: 500,
+      CLIENT_ABUSE_S: 10,
+      MAX_CONNECTIONS: 15_000,
+      MAX_CONNECTS_PER_S: 20,
+      TRUST_PROXY_HOPS: 0,
+      REQUIRE_ORIGIN: false,
+      JWT_ROLES_CLAIM: 'roles',
+      JWT_ADMIN_ROLE: 'admin',
+    });
+    expect(config.ALLOWED_ORIGINS).toBeUndefined();
+    expect(config.JWT_SECRET).toBeUndefined();
     expect(config.GATEWAY_TIMEOUT_MS).toBeGreaterThan(config.GATEWAY_HEARTBEAT_MS);
+  });
+
+  test('admin API defaults: loopback only without a token, 10 wrong tokens a minute, 5 s for headers and for a body', () => {
+    expect(loadConfig({})).toMatchObject({
+      ADMIN_ALLOW_REMOTE: false,
+      ADMIN_AUTH_FAILURE_LIMIT: 10,
+      ADMIN_AUTH_FAILURE_WINDOW_MS: 60_000,
+      HTTP_HEADERS_TIMEOUT_MS: 5_000,
+      HTTP_BODY_TIMEOUT_MS: 5_000,
+    });
+    expect(loadConfig({ ADMIN_ALLOW_REMOTE: 'true' }).ADMIN_ALLOW_REMOTE).toBe(true);
+    expect(() => loadConfig({ HTTP_BODY_TIMEOUT_MS: '0' })).toThrow(/HTTP_BODY_TIMEOUT_MS/);
   });
 
   test('reads process.env when given nothing', () => {
@@ -50,6 +76,43 @@ describe('loadConfig', () => {
     expect(loadConfig({ ALLOW_CLIENT_KICK: 'true' }).ALLOW_CLIENT_KICK).toBe(true);
   });
 
+  describe('security settings', () => {
+    test('ALLOW_CLIENT_KICK defaults to false once ADMIN_TOKEN or JWT is configured; an explicit value wins', () => {
+      const secret = 'x'.repeat(32);
+      expect(loadConfig({ ADMIN_TOKEN: 't' }).ALLOW_CLIENT_KICK).toBe(false);
+      expect(loadConfig({ JWT_SECRET: secret }).ALLOW_CLIENT_KICK).toBe(false);
+      expect(loadConfig({ JWT_JWKS_URL: 'https://auth.example/jwks.json' }).ALLOW_CLIENT_KICK).toBe(false);
+      expect(loadConfig({ ADMIN_TOKEN: 't', ALLOW_CLIENT_KICK: 'true' }).ALLOW_CLIENT_KICK).toBe(true);
+      expect(loadConfig({ ALLOW_CLIENT_KICK: 'false' }).ALLOW_CLIENT_KICK).toBe(false);
+    });
+
+    test('ALLOWED_ORIGINS is a list of origins, normalized as browsers send them', () => {
+      expect(loadConfig({ ALLOWED_ORIGINS: 'https://App.Example.com/, http://localhost:8080,null , *' }).ALLOWED_ORIGINS).toEqual([
+        'https://app.example.com',
+        'http://localhost:8080',
+        'null',
+        '*',
+      ]);
+      expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example:443' }).ALLOWED_ORIGINS).toEqual(['https://a.example']);
+    });
+
+    test.each(['localhost:8080', 'https://a.example/path', 'https://a.example/?q=1', 'not a url'])('ALLOWED_ORIGINS=%j is rejected', (value) => {
+      expect(configError({ ALLOWED_ORIGINS: value }).message).toContain(`ALLOWED_ORIGINS=${JSON.stringify(value)}`);
+    });
+
+    test('JWT: a short secret, a non-HTTP JWKS URL, or both at once are rejected; audiences are a list', () => {
+      expect(configError({ JWT_SECRET: 'short' }).message).toContain('JWT_SECRET=');
+      expect(configError({ JWT_JWKS_URL: 'file:///etc/keys.json' }).message).toContain('JWT_JWKS_URL=');
+      expect(configError({ JWT_SECRET: 'x'.repeat(32), JWT_JWKS_URL: 'https://a.example/jwks' }).message).toContain('set JWT_SECRET or JWT_JWKS_URL, not both');
+      expect(loadConfig({ JWT_AUDIENCE: 'cmf, cmf-staging' }).JWT_AUDIENCE).toEqual(['cmf', 'cmf-staging']);
+    });
+
+    test('a CLIENT_BURST too small for a frame of MAX_PAYLOAD_BYTES is rejected: such frames could never pass', () => {
+      expect(configError({ CLIENT_BURST: '63' }).message).toContain('CLIENT_BURST=63 is below the 64 tokens');
+      expect(loadConfig({ CLIENT_BURST: '16', MAX_PAYLOAD_BYTES: '16384' }).CLIENT_BURST).toBe(16);
+    });
+  });
+
   test('variables it does not know are ignored', () => {
     expect(() => loadConfig({ HOME: '/root', SOMETHING_ELSE: '!!' })).not.toThrow();
   });
@@ -77,8 +140,8 @@ describe('loadConfig', () => {
         KAFKA_OUT_PARTITIONS: '7',
       });
       expect(topicSpecs(config)).toEqual([
-        { name: 'a-in', partitions: 5 },
-        { name: 'a-out', partitions: 7 },
+        { name: 'a-in', partitions: 5, appendTime: true },
+        { name: 'a-out', partitions: 7, retentionMs: 600_000 },
         { name: 'a-presence', partitions: 1, compacted: true },
         { name: 'a-dlq', partitions: 1 },
       ]);
@@ -127,6 +190,10 @@ describe('loadConfig', () => {
       ['KAFKA_TOPIC_OUT', 'ws/out'],
       ['GATEWAY_ID', 'UPPER'],
       ['LOG_LEVEL', 'verbose'],
+      ['CLIENT_RATE_PER_S', '0'],
+      ['MAX_CONNECTIONS', 'many'],
+      ['TRUST_PROXY_HOPS', '-1'],
+      ['REQUIRE_ORIGIN', 'sure'],
     ])('%s=%j', (variable, value) => {
       const err = configError({ [variable]: value });
       expect(err.code).toBe('invalid-config');

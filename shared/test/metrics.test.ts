@@ -1,49 +1,43 @@
-import { MemoryBus, Metrics } from '@cmf/shared';
+import { MemoryBus, Metrics, tally } from '@cmf/shared';
 import { sample } from '../../test/support/metrics-text.js';
 
 describe('Metrics', () => {
-  test('exports every CMF metric with its help and type', async () => {
-    const text = await new Metrics().render();
-    for (const [name, type] of [
-      ['cmf_gateway_connections', 'gauge'],
-      ['cmf_gateway_connections_opened_total', 'counter'],
-      ['cmf_gateway_frames_in_total', 'counter'],
-      ['cmf_gateway_frames_out_total', 'counter'],
-      ['cmf_gateway_kicks_total', 'counter'],
-      ['cmf_worker_records_total', 'counter'],
-      ['cmf_worker_deliveries_total', 'counter'],
-      ['cmf_worker_kicks_total', 'counter'],
-      ['cmf_worker_dead_letters_total', 'counter'],
-      ['cmf_errors_total', 'counter'],
-      ['cmf_produce_latency_seconds', 'histogram'],
-      ['cmf_consumer_lag', 'gauge'],
-    ]) {
-      expect(text).toContain(`# TYPE ${name} ${type}`);
-      expect(text).toMatch(new RegExp(`# HELP ${name} \\S`));
-    }
+  test('a process exports only what its components count: errors always, the rest once a part registers it', async () => {
+    const metrics = new Metrics();
+    let text = await metrics.render();
+    expect(text).toContain('# TYPE cmf_errors_total counter');
+    expect(text).toMatch(/# HELP cmf_errors_total \S/);
+    for (const name of ['cmf_gateway_', 'cmf_worker_', 'cmf_produce_latency_seconds', 'cmf_consumer_lag']) expect(text).not.toContain(name);
+    metrics.observeProduce(0.001);
+    metrics.exportLag({ group: 'g', topic: 't', read: async () => [] });
+    text = await metrics.render();
+    expect(text).toContain('# TYPE cmf_produce_latency_seconds histogram');
+    expect(text).toContain('# TYPE cmf_consumer_lag gauge');
+  });
+
+  test('a part is made and registered once per process, however often it is asked for', async () => {
+    const metrics = new Metrics();
+    let made = 0;
+    const part = () =>
+      metrics.part('demo', (registry) => {
+        made += 1;
+        let n = 0;
+        tally(registry, 'cmf_demo_total', 'A demonstration tally', () => (n += 1));
+        return { made };
+      });
+    expect(part()).toBe(part());
+    expect(made).toBe(1);
   });
 
   test('hot-path tallies are plain numbers, read at scrape time', async () => {
     const metrics = new Metrics();
-    metrics.framesIn += 3;
-    metrics.framesOut += 7;
-    metrics.deliveries += 2;
+    let frames = 3;
+    metrics.part('demo', (registry) => tally(registry, 'cmf_demo_frames_total', 'Frames', () => frames));
     let text = await metrics.render();
-    expect(sample(text, 'cmf_gateway_frames_in_total')).toBe(3);
-    expect(sample(text, 'cmf_gateway_frames_out_total')).toBe(7);
-    expect(sample(text, 'cmf_worker_deliveries_total')).toBe(2);
-    metrics.framesIn += 1;
+    expect(sample(text, 'cmf_demo_frames_total')).toBe(3);
+    frames += 1;
     text = await metrics.render();
-    expect(sample(text, 'cmf_gateway_frames_in_total')).toBe(4);
-  });
-
-  test('open connections are summed over the gateways that report them, until they unregister', async () => {
-    const metrics = new Metrics();
-    const unregister = metrics.countConnections(() => 5);
-    metrics.countConnections(() => 2);
-    expect(sample(await metrics.render(), 'cmf_gateway_connections')).toBe(7);
-    unregister();
-    expect(sample(await metrics.render(), 'cmf_gateway_connections')).toBe(2);
+    expect(sample(text, 'cmf_demo_frames_total')).toBe(4);
   });
 
   test('errors are counted by component and code', async () => {

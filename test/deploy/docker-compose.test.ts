@@ -22,7 +22,8 @@ interface ComposeService {
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
 const services = compose.services;
 const cmfServices = Object.entries(services).filter(([, s]) => s.image === 'cmf:local');
-const published = (s: ComposeService): string[] => (s.ports ?? []).map((p) => String(p).split(':')[0]!);
+/** The host ports a service publishes: `[ip:]host:container`. */
+const published = (s: ComposeService): string[] => (s.ports ?? []).map((p) => String(p).split(':').slice(-2)[0]!);
 
 describe('docker-compose.yml', () => {
   test('has Kafka, topic creation, Kafka UI and every CMF component', () => {
@@ -60,6 +61,13 @@ describe('docker-compose.yml', () => {
     expect(String(services['kafka-ui']!.environment!.KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS)).toBe(String(services.gateway!.environment!.KAFKA_BROKERS));
   });
 
+  test("the admin API, open without a token inside the stack, is published on the host's loopback only", () => {
+    const admin = services['admin-api']!;
+    expect(admin.environment!.ADMIN_TOKEN).toBeUndefined();
+    expect(String(admin.environment!.ADMIN_ALLOW_REMOTE)).toBe('true');
+    expect(admin.ports).toEqual([`127.0.0.1:${admin.environment!.ADMIN_PORT}:${admin.environment!.ADMIN_PORT}`]);
+  });
+
   test.each(cmfServices)('%s: runs its component, waits for a healthy Kafka, and sets only variables CMF reads', (name, service) => {
     expect(service.command).toEqual([name]);
     expect(service.build).toBe('.');
@@ -83,8 +91,14 @@ describe('docker-compose.yml', () => {
     for (const [, s] of cmfServices) if (s.environment?.KAFKA_BROKERS) expect(s.environment.KAFKA_BROKERS).toBe(internal);
   });
 
-  test('the simulator page points browsers at the published gateway', () => {
+  test('the simulator page points browsers at the published gateway and admin API, both of which allow the page’s origin', () => {
     expect(services['client-simulator']!.environment!.SIMULATOR_GATEWAY_URL).toBe(`ws://localhost:${published(services.gateway!)[0]}`);
+    // Its admin view calls the published admin API, which allows the page's origin.
+    expect(services['client-simulator']!.environment!.SIMULATOR_ADMIN_URL).toBe(`http://localhost:${published(services['admin-api']!)[0]}`);
+    expect(services['admin-api']!.environment!.ADMIN_CORS_ORIGINS).toBe(`http://localhost:${published(services['client-simulator']!)[0]}`);
+    const origins = String(services.gateway!.environment!.ALLOWED_ORIGINS).split(',');
+    expect(origins).toContain(`http://localhost:${published(services['client-simulator']!)[0]}`);
+    expect(ConfigSchema.shape.ALLOWED_ORIGINS.safeParse(services.gateway!.environment!.ALLOWED_ORIGINS).success).toBe(true);
   });
 });
 

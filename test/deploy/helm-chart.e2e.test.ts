@@ -104,7 +104,7 @@ describe('Helm chart charts/cmf', () => {
     }
   });
 
-  describe.each(valuesFiles)('rendered with %s', (_label, files) => {
+  describe.each(valuesFiles)('rendered with %s', (label, files) => {
     const objects = renderChart(files);
 
     test('every object is valid against the Kubernetes or KEDA schema', () => {
@@ -213,7 +213,7 @@ describe('Helm chart charts/cmf', () => {
       }
     });
 
-    test('the admin API reads the cluster with its own ServiceAccount, a read-only Role, and ADMIN_TOKEN from a Secret', () => {
+    test('the admin API reads the cluster with its own ServiceAccount, a read-only Role, and ADMIN_TOKEN from a Secret (none in development)', () => {
       const admin = deploymentOf(objects, 'admin-api');
       const pod = admin.spec.template.spec;
       const [sa] = ofKind(objects, 'ServiceAccount');
@@ -230,7 +230,17 @@ describe('Helm chart charts/cmf', () => {
       expect(granted).toEqual(['/pods', 'apps/deployments', 'autoscaling/horizontalpodautoscalers', 'keda.sh/scaledobjects']);
 
       const env = Object.fromEntries((pod.containers[0]!.env ?? []).map((e) => [e.name, e]));
-      expect(env.ADMIN_TOKEN?.valueFrom?.secretKeyRef).toBeDefined();
+      // Never open to the network without a token: development has no token and answers port-forward (loopback) only.
+      expect(env.ADMIN_ALLOW_REMOTE).toBeUndefined();
+      if (label === 'values-dev.yaml') {
+        expect(env.ADMIN_TOKEN).toBeUndefined();
+        expect(ofKind(objects, 'Secret').filter((o) => component(o) === 'admin-api')).toHaveLength(0);
+      } else {
+        const ref = env.ADMIN_TOKEN?.valueFrom?.secretKeyRef;
+        expect(ref).toBeDefined();
+        const made = ofKind(objects, 'Secret').find((o) => o.metadata.name === ref!.name);
+        if (made) expect(Object.keys((made as unknown as { data: Record<string, string> }).data)).toEqual([ref!.key]);
+      }
       // What /cluster looks for is what the chart created.
       const worker = deploymentOf(objects, 'worker');
       expect(env.K8S_WORKER_DEPLOYMENT?.value).toBe(worker.metadata.name);
@@ -253,6 +263,47 @@ describe('Helm chart charts/cmf', () => {
     });
   });
 
+  test('values.yaml restates the defaults of ConfigSchema for every setting it lists under config', () => {
+    const config = (parseDocument(readFileSync(join(chartDir, 'values.yaml'), 'utf8')).toJS() as { config: Record<string, string> }).config;
+    const defaults = ConfigSchema.parse({});
+    for (const [key, value] of Object.entries(config)) {
+      const parsed = ConfigSchema.shape[key as keyof typeof ConfigSchema.shape].parse(value) as unknown;
+      expect({ key, value: parsed }).toEqual({ key, value: defaults[key as keyof typeof defaults] });
+    }
+    expect(Object.keys(config)).toEqual(expect.arrayContaining(['CLIENT_RATE_PER_S', 'CLIENT_BURST', 'CLIENT_ABUSE_S', 'MAX_BUFFERED_BYTES', 'MAX_CONNECTIONS', 'MAX_CONNECTS_PER_S']));
+  });
+
+  test('client kicks are off by default, as the admin API has a token; JWT_SECRET reaches the gateway alone, from a Secret', () => {
+    expect(configMap(renderChart())).toMatchObject({ ALLOW_CLIENT_KICK: 'false' });
+    expect(configMap(renderChart([], ['adminApi.enabled=false']))).not.toHaveProperty('ALLOW_CLIENT_KICK');
+    expect(configMap(renderChart([], ['adminApi.enabled=false', 'config.JWT_JWKS_URL=https://id.example/jwks']))).toMatchObject({ ALLOW_CLIENT_KICK: 'false' });
+    expect(configMap(renderChart([], ['config.ALLOW_CLIENT_KICK=true']))).toMatchObject({ ALLOW_CLIENT_KICK: 'true' });
+    const objects = renderChart([], ['gateway.jwtSecret.existingSecret=cmf-jwt']);
+    for (const d of ofKind<DeploymentLike>(objects, 'Deployment')) {
+      const jwt = (d.spec.template.spec.containers[0]!.env ?? []).find((e) => e.name === 'JWT_SECRET');
+      if (component(d) === 'gateway') expect(jwt?.valueFrom?.secretKeyRef).toEqual({ name: 'cmf-jwt', key: 'secret' });
+      else expect(jwt).toBeUndefined();
+    }
+    expect(configMap(objects)).toMatchObject({ ALLOW_CLIENT_KICK: 'false' });
+    expect(() => renderChart([], ['config.JWT_SECRET=in-plain-sight-in-a-configmap'])).toThrow(/JWT_SECRET/);
+  });
+
+  test.each(['values-dev.yaml', 'values-prod.yaml'])('%s: the gateways allow the origin of the simulator page, and read client addresses behind the Ingress', (file) => {
+    const objects = renderChart([file]);
+    const config = configMap(objects);
+    const ingress = ofKind<K8sObject & { spec: { rules: { host: string }[]; tls?: unknown[] } }>(objects, 'Ingress').find((i) => component(i) === 'client-simulator')!;
+    const origin = `${ingress.spec.tls ? 'https' : 'http'}://${ingress.spec.rules[0]!.host}`;
+    expect(config.ALLOWED_ORIGINS!.split(',')).toContain(origin);
+    expect(config.TRUST_PROXY_HOPS).toBe('1');
+  });
+
+  test('prod: connections need a JWT from the identity provider, and no anonymous client may kick', () => {
+    const config = configMap(renderChart(['values-prod.yaml']));
+    expect(config).toMatchObject({ ALLOW_CLIENT_KICK: 'false', JWT_AUDIENCE: 'cmf' });
+    expect(config.JWT_JWKS_URL).toMatch(/^https:\/\//);
+    expect(() => ConfigSchema.parse(config)).not.toThrow();
+  });
+
   test('dev: one gateway without HPA or PDB, the simulator pointed at the gateway Ingress', () => {
     const objects = renderChart(['values-dev.yaml']);
     expect(ofKind(objects, 'HorizontalPodAutoscaler')).toHaveLength(0);
@@ -263,6 +314,21 @@ describe('Helm chart charts/cmf', () => {
     const sim = deploymentOf(objects, 'client-simulator').spec.template.spec.containers[0]!;
     expect(sim.env?.find((e) => e.name === 'SIMULATOR_GATEWAY_URL')?.value).toBe(`ws://${gatewayHost}`);
     expect(ingresses.map(component).sort()).toEqual(['client-simulator', 'gateway']);
+    // The simulator's admin view may call the admin API from the simulator's own origin.
+    const simulatorHost = ingresses.find((i) => component(i) === 'client-simulator')!.spec.rules[0]!.host;
+    const admin = deploymentOf(objects, 'admin-api').spec.template.spec.containers[0]!;
+    expect(admin.env?.find((e) => e.name === 'ADMIN_CORS_ORIGINS')?.value).toBe(`http://${simulatorHost}`);
+    expect(sim.env?.find((e) => e.name === 'SIMULATOR_ADMIN_URL')?.value).toBe('http://localhost:8089');
+  });
+
+  test('admin CORS: none by default; adminApi.corsOrigins becomes ADMIN_CORS_ORIGINS; only exact origins pass the schema', () => {
+    const env = (objects: K8sObject[], name: string): string | undefined =>
+      deploymentOf(objects, 'admin-api').spec.template.spec.containers[0]!.env?.find((e) => e.name === name)?.value;
+    expect(env(renderChart(), 'ADMIN_CORS_ORIGINS')).toBeUndefined();
+    const set = renderChart([], ['adminApi.corsOrigins={https://sim.example.com,http://localhost:8080}']);
+    expect(env(set, 'ADMIN_CORS_ORIGINS')).toBe('https://sim.example.com,http://localhost:8080');
+    expect(() => renderChart([], ['adminApi.corsOrigins={https://sim.example.com/path}'])).toThrow(/corsOrigins/);
+    expect(() => renderChart([], ['config.ADMIN_CORS_ORIGINS=https://x.example.com'])).toThrow(/ADMIN_CORS_ORIGINS/);
   });
 
   test('prod: SASL/TLS for the workers and for KEDA through a TriggerAuthentication, WebSocket timeouts on the Ingress, HPA on connections', () => {
@@ -289,6 +355,31 @@ describe('Helm chart charts/cmf', () => {
     expect(hpa!.spec.metrics.find((m) => m.type === 'Pods')?.pods?.metric.name).toBe('cmf_gateway_connections');
     // Secrets made outside the chart are referenced, not rendered.
     expect(ofKind(objects, 'Secret')).toHaveLength(0);
+  });
+
+  test('adminApi.allowRemote sets ADMIN_ALLOW_REMOTE; token.enabled=false drops ADMIN_TOKEN and its Secret', () => {
+    const env = (objects: K8sObject[]) => deploymentOf(objects, 'admin-api').spec.template.spec.containers[0]!.env ?? [];
+    const open = renderChart([], ['adminApi.token.enabled=false', 'adminApi.allowRemote=true']);
+    expect(env(open).find((e) => e.name === 'ADMIN_ALLOW_REMOTE')?.value).toBe('true');
+    expect(env(open).find((e) => e.name === 'ADMIN_TOKEN')).toBeUndefined();
+    expect(ofKind(open, 'Secret').filter((s) => component(s) === 'admin-api')).toHaveLength(0);
+    expect(() => renderChart([], ['config.ADMIN_ALLOW_REMOTE=true'])).toThrow(/ADMIN_ALLOW_REMOTE/);
+  });
+
+  test('gateways get RESUME_SECRET from a Secret (the chart makes one of 48 random characters, or uses an existing one); resumeSecret.enabled=false drops it', () => {
+    const gatewayEnv = (objects: K8sObject[]) => deploymentOf(objects, 'gateway').spec.template.spec.containers[0]!.env ?? [];
+    const objects = renderChart();
+    const ref = gatewayEnv(objects).find((e) => e.name === 'RESUME_SECRET')?.valueFrom?.secretKeyRef;
+    const secret = ofKind<K8sObject & { data: Record<string, string> }>(objects, 'Secret').find((s) => s.metadata.name === ref?.name);
+    expect(Buffer.from(secret!.data[ref!.key]!, 'base64').toString()).toMatch(/^[A-Za-z0-9]{48}$/);
+    // Only gateways sign and check tokens.
+    for (const other of ['worker', 'admin-api']) expect(deploymentOf(objects, other).spec.template.spec.containers[0]!.env?.some((e) => e.name === 'RESUME_SECRET')).toBe(false);
+    expect(gatewayEnv(renderChart([], ['gateway.resumeSecret.existingSecret=mine'])).find((e) => e.name === 'RESUME_SECRET')?.valueFrom?.secretKeyRef?.name).toBe('mine');
+    const off = renderChart([], ['gateway.resumeSecret.enabled=false']);
+    expect(gatewayEnv(off).find((e) => e.name === 'RESUME_SECRET')).toBeUndefined();
+    expect(ofKind(off, 'Secret').filter((s) => component(s) === 'gateway')).toHaveLength(0);
+    expect(() => renderChart([], ['gateway.resumeSecret.value=too-short'])).toThrow(/32/);
+    expect(() => renderChart([], ['config.RESUME_SECRET=x'])).toThrow(/RESUME_SECRET/);
   });
 
   test('worker autoscaling off: a replicas field and no KEDA objects', () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { eventually } from './eventually.js';
 import { requireBrokers } from './kafka.js';
 import { ServiceProcess } from './service-process.js';
 
@@ -23,7 +24,8 @@ export class Cluster {
   static async start({ gateways = 2, workers = 2, admin = true, env = {} }: ClusterOptions = {}): Promise<Cluster> {
     const suffix = randomUUID().slice(0, 8);
     const cluster = new Cluster({
-      KAFKA_BROKERS: requireBrokers().join(','),
+      // A test with a broker of its own passes it in env; the others share the run's.
+      KAFKA_BROKERS: env.KAFKA_BROKERS ?? requireBrokers().join(','),
       KAFKA_TOPIC_IN: `ws-in-${suffix}`,
       KAFKA_TOPIC_OUT: `ws-out-${suffix}`,
       KAFKA_TOPIC_PRESENCE: `ws-presence-${suffix}`,
@@ -60,6 +62,17 @@ export class Cluster {
     const gateway = await ServiceProcess.start('gateway', this.env);
     this.gateways.push(gateway);
     return gateway;
+  }
+
+  /** How many clients the admin API lists. */
+  async clientCount(): Promise<number> {
+    if (!this.admin) throw new Error('this cluster has no admin API: start it with admin: true');
+    return ((await (await fetch(`${this.admin.url}/clients`)).json()) as { count: number }).count;
+  }
+
+  /** Waits until the admin API lists no client: what a test starts from once the last one's clients are gone everywhere. */
+  async untilEmpty(): Promise<void> {
+    await eventually(async () => (await this.clientCount()) === 0, { what: "the cluster to forget the last test's clients" });
   }
 
   async stop(): Promise<void> {

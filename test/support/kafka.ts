@@ -17,19 +17,34 @@ export function requireBrokers(): string[] {
   return brokers;
 }
 
-/**
- * A broker of the test's own, in `runDir`, for tests that stop and restart it. `restart` brings
- * back the broker that ran there before, with its data and port.
- */
-export async function startOwnBroker(runDir: string, restart = false): Promise<string> {
-  const env = { ...process.env, CMF_KAFKA_RUN: runDir, ...(restart ? { CMF_KAFKA_RESTART: '1' } : {}) };
-  const { stdout } = await run('bash', [`${scripts}start.sh`], { env, timeout: 120_000 });
-  const brokers = /KAFKA_BROKERS=(\S+)/.exec(stdout)?.[1];
-  if (!brokers) throw new Error(`scripts/kafka/start.sh printed no KAFKA_BROKERS: ${stdout}`);
-  return brokers;
+/** A broker of the test's own, for tests that stop and restart it: what start.sh printed. */
+export interface OwnBroker {
+  brokers: string;
+  runDir: string;
 }
 
-/** Stops it cleanly (SIGTERM): a single broker may lose unflushed writes to SIGKILL. */
-export async function stopOwnBroker(runDir: string): Promise<void> {
-  await run('bash', [`${scripts}stop.sh`, runDir], { timeout: 60_000 });
+async function startScript(env: Record<string, string>): Promise<OwnBroker> {
+  const { stdout } = await run('bash', [`${scripts}start.sh`], { env: { ...process.env, ...env }, timeout: 180_000 });
+  const brokers = /KAFKA_BROKERS=(\S+)/.exec(stdout)?.[1];
+  const runDir = /KAFKA_RUN_DIR=(\S+)/.exec(stdout)?.[1];
+  if (!brokers || !runDir) throw new Error(`scripts/kafka/start.sh printed no KAFKA_BROKERS and KAFKA_RUN_DIR: ${stdout}`);
+  return { brokers, runDir };
+}
+
+/** Starts one as a developer would (`npm run kafka:start`): in a run dir start.sh makes itself. */
+export function startOwnBroker(): Promise<OwnBroker> {
+  return startScript({});
+}
+
+/** Starts again the broker stopped with `keep`, on its data and port, as scripts/kafka/README.md says. */
+export function restartOwnBroker(runDir: string): Promise<OwnBroker> {
+  return startScript({ CMF_KAFKA_RUN: runDir, CMF_KAFKA_RESTART: '1' });
+}
+
+/**
+ * Stops it cleanly (SIGTERM: a single broker may lose unflushed writes to SIGKILL). `keep` keeps
+ * the run dir for a restart; otherwise stop.sh removes it.
+ */
+export async function stopOwnBroker(runDir: string, { keep = false } = {}): Promise<void> {
+  await run('bash', [`${scripts}stop.sh`, ...(keep ? ['--keep'] : []), runDir], { timeout: 60_000 });
 }

@@ -9,6 +9,8 @@ export interface Frame {
 /** A WebSocket client that records every frame; `until` waits for frames, not for time. */
 export class TestClient {
   readonly frames: Frame[] = [];
+  /** When each of `frames` arrived (epoch ms), at the same index. */
+  readonly arrivals: number[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   id = '';
   private readonly waiters = new Waiters();
@@ -16,6 +18,7 @@ export class TestClient {
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
       this.frames.push(JSON.parse(data.toString()) as Frame);
+      this.arrivals.push(Date.now());
       this.notify();
     });
     ws.on('error', () => undefined);
@@ -33,6 +36,27 @@ export class TestClient {
     await client.until((f) => f.some((x) => x.type === 'welcome'));
     client.id = client.frames.find((f) => f.type === 'welcome')!.clientId as string;
     return client;
+  }
+
+  /** Reconnects as the client `token` belongs to (`?resume=`), from `last` (the id of the last frame it got). */
+  static resume(url: string, token: string, last?: string, params: Record<string, string> = {}): Promise<TestClient> {
+    const query = new URLSearchParams({ ...params, resume: token, ...(last === undefined ? {} : { last }) });
+    return TestClient.connect(`${url.replace(/\/$/, '')}/?${query}`);
+  }
+
+  /** The welcome frame (the first one, or the one after a resume refusal). */
+  welcome(): Frame {
+    return this.frames.find((f) => f.type === 'welcome')!;
+  }
+
+  /** The id of the last frame received that carries one: the `last` of a resume. */
+  lastId(): string | undefined {
+    return this.frames.findLast((f) => typeof f.id === 'string' && f.type !== 'error')?.id as string | undefined;
+  }
+
+  /** Its network dies: the socket is destroyed without a close frame (the server sees 1006). */
+  drop(): void {
+    this.ws.terminate();
   }
 
   send(frame: object | string): void {
@@ -70,4 +94,10 @@ export class TestClient {
   private notify(): void {
     this.waiters.notify();
   }
+}
+
+/** Waits until each client's last client-list holds all of them: they know of each other. */
+export async function settled(clients: TestClient[]): Promise<void> {
+  const ids = clients.map((c) => c.id);
+  await Promise.all(clients.map((c) => c.until(() => ids.every((id) => c.lastClientList()?.includes(id)))));
 }

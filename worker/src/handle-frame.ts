@@ -1,28 +1,29 @@
-import {
-  parseClientFrame,
-  Texts,
-  type ClientPresence,
-  type ErrorFrame,
-  type FrameRecord,
-  type Target,
-} from '@cmf/shared';
-import type { Outputs } from './outputs.js';
+import { Texts, unreachable, type ErrorFrame, type FrameRecord, type ParsedClientFrame, type Target } from '@cmf/shared';
+import type { KickRefusal } from './kick-policy.js';
+import type { Emitter } from './outputs.js';
 
 export interface FrameContext {
-  outputs: Outputs;
-  /** Where a client is connected, or undefined when it is not. */
-  find(clientId: string): Promise<ClientPresence | undefined>;
-  allowClientKick: boolean;
+  emit: Emitter;
+  /** Whether a client is connected; resolved for the whole batch before its frames are handled. */
+  isConnected(clientId: string): boolean;
+  kickRefusal: KickRefusal;
 }
 
-/** One client frame: the whole message-type logic of the original protocol. */
-export async function handleFrame(record: FrameRecord, ctx: FrameContext): Promise<void> {
-  const { outputs } = ctx;
+/** One client frame, already parsed: the whole message-type logic of the original protocol. */
+export function handleFrame(record: FrameRecord, parsed: ParsedClientFrame, { emit, isConnected, kickRefusal }: FrameContext): void {
   const sender = record.clientId;
   const toSender: Target = { type: 'clients', ids: [sender] };
-  const fail = (frame: Omit<ErrorFrame, 'type'>): void => outputs.deliver(sender, toSender, { type: 'error', ...frame });
+  // Every error a frame causes echoes its ref (a problem already carries it).
+  const ref = parsed.ok && parsed.frame.ref !== undefined ? { ref: parsed.frame.ref } : {};
+  const fail = (frame: Omit<ErrorFrame, 'type'>): void => emit.deliver(sender, toSender, { type: 'error', ...frame, ...ref });
+  const unknownTarget = (targetId: string): void =>
+    fail({ code: 'unknown-target', message: `Client ${targetId} not found`, field: 'targetId' });
+  const forbidden = (): boolean => {
+    const refusal = kickRefusal(record);
+    if (refusal) fail({ code: 'forbidden', message: refusal });
+    return refusal !== undefined;
+  };
 
-  const parsed = parseClientFrame(record.data);
   if (!parsed.ok) {
     fail(parsed.problem);
     return;
@@ -31,43 +32,32 @@ export async function handleFrame(record: FrameRecord, ctx: FrameContext): Promi
   switch (frame.type) {
     case 'broadcast-all':
     case 'broadcast': {
-      const id = outputs.nextId();
-      outputs.deliver(sender, { type: 'all' }, { type: 'kafka', from: sender, message: frame.message, timestamp: record.receivedAt, id }, id);
+      emit.deliver(sender, { type: 'all' }, { type: 'kafka', from: sender, message: frame.message, timestamp: record.receivedAt });
       return;
     }
     case 'broadcast-one': {
-      if (!(await ctx.find(frame.targetId))) {
-        fail({ code: 'unknown-target', message: `Client ${frame.targetId} not found`, field: 'targetId' });
-        return;
-      }
-      const id = outputs.nextId();
-      outputs.deliver(
-        sender,
-        { type: 'clients', ids: [frame.targetId] },
-        { type: 'direct', from: sender, message: frame.message, timestamp: record.receivedAt, id },
-        id,
-      );
+      if (!isConnected(frame.targetId)) return unknownTarget(frame.targetId);
+      const direct = { type: 'direct', from: sender, message: frame.message, timestamp: record.receivedAt } as const;
+      emit.deliver(sender, { type: 'clients', ids: [frame.targetId] }, direct);
       return;
     }
-    case 'kick-one': {
-      if (!ctx.allowClientKick) {
-        fail({ code: 'forbidden', message: 'Kicking is disabled on this server' });
-        return;
-      }
-      if (!(await ctx.find(frame.targetId))) {
-        fail({ code: 'unknown-target', message: `Client ${frame.targetId} not found`, field: 'targetId' });
-        return;
-      }
-      outputs.kick(sender, { type: 'clients', ids: [frame.targetId] }, { type: 'kicked', message: Texts.kickedOne });
+    case 'kick-one':
+      if (forbidden()) return;
+      if (!isConnected(frame.targetId)) return unknownTarget(frame.targetId);
+      emit.kick(sender, { type: 'clients', ids: [frame.targetId] }, { type: 'kicked', message: Texts.kickedOne });
       return;
-    }
-    case 'kick-all': {
-      if (!ctx.allowClientKick) {
-        fail({ code: 'forbidden', message: 'Kicking is disabled on this server' });
-        return;
-      }
-      outputs.kick(sender, { type: 'all', except: [sender] }, { type: 'kicked', message: Texts.kickedAll });
+    case 'kick-all':
+      if (forbidden()) return;
+      emit.kick(sender, { type: 'all', except: [sender] }, { type: 'kicked', message: Texts.kickedAll });
       return;
-    }
+    default:
+      unreachable(frame);
   }
+}
+
+/** The client a frame is aimed at, if any: looked up for the whole batch at once. */
+export function targetOf(parsed: ParsedClientFrame): string | undefined {
+  if (!parsed.ok) return undefined;
+  const { frame } = parsed;
+  return frame.type === 'broadcast-one' || frame.type === 'kick-one' ? frame.targetId : undefined;
 }

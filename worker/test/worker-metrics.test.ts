@@ -26,6 +26,8 @@ test('the worker counts records, deliveries, kicks, dead letters and error codes
   expect(sample(text, 'cmf_worker_dead_letters_total')).toBe(1);
   // Two error frames, one broadcast, and the connect's client-list and client-connected.
   expect(sample(text, 'cmf_worker_deliveries_total')).toBe(5);
+  // A worker exports what it counts, nothing of the gateway's.
+  expect(text).not.toContain('cmf_gateway_');
 
   await worker.close();
   await bus.close();

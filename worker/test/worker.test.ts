@@ -1,149 +1,7 @@
-import {
-  createLogger,
-  decodeRecord,
-  encodeRecord,
-  loadConfig,
-  MemoryBus,
-  partitionOf,
-  PresenceRecordSchema,
-  ServerFrameSchema,
-  topicSpecs,
-  WsOutRecordSchema,
-  wsInKey,
-  type Config,
-  type OutgoingRecord,
-  type ServerFrame,
-  type Target,
-  type WsInRecord,
-} from '@cmf/shared';
-import { createWorker, type Worker } from '@cmf/worker';
-import { Collector } from '../../test/support/collector.js';
+import { CLOCK_PRESENCE_KEY, CmfError, decodeRecord, encodeRecord, partitionOf, PresenceRecordSchema, type WsInRecord } from '@cmf/shared';
+import { T, closeHarnesses, connectedNotice, disconnectedNotice, isFrame, setup, ticksBetween, type Harness } from './worker-harness.js';
 
-/** A MemoryBus whose next publish to one topic can be made to fail, before or after it lands. */
-class FlakyBus extends MemoryBus {
-  private failures: { topic: string; landed: boolean }[] = [];
-
-  /** The next non-empty publish to `topic` rejects; with `landed` the records are published first. */
-  failNextPublish(topic: string, landed: boolean): void {
-    this.failures.push({ topic, landed });
-  }
-
-  override async publish(topic: string, records: OutgoingRecord[]): Promise<void> {
-    const i = this.failures.findIndex((f) => f.topic === topic);
-    if (i >= 0 && records.length > 0) {
-      const [failure] = this.failures.splice(i, 1);
-      if (failure!.landed) await super.publish(topic, records);
-      throw new Error('broker hiccup');
-    }
-    await super.publish(topic, records);
-  }
-}
-
-/** A ws-out command as a gateway sees it, with its frame parsed (and checked against the schema). */
-interface Command {
-  key: string | null;
-  kind: 'deliver' | 'kick' | 'gateway-expired';
-  id: string;
-  target?: Target;
-  frame?: ServerFrame;
-  gateway?: string;
-}
-
-const toCommand = (key: string | null, value: string | null): Command => {
-  const record = decodeRecord(WsOutRecordSchema, value ?? '');
-  if (record.kind === 'gateway-expired') return { key, ...record };
-  return { key, ...record, frame: ServerFrameSchema.parse(JSON.parse(record.frame)) };
-};
-
-const BASE_ENV = {
-  KAFKA_IN_PARTITIONS: '4',
-  KAFKA_OUT_PARTITIONS: '3',
-  // Small, so the worker's own ticks run during the tests; they carry the real time, which stays
-  // far inside GATEWAY_TIMEOUT_MS of T: only records stamped later than T + timeout expire anything.
-  GATEWAY_HEARTBEAT_MS: '20',
-  GATEWAY_TIMEOUT_MS: '60000',
-  LOG_LEVEL: 'silent',
-};
-
-const T = Date.now();
-const logger = createLogger('silent');
-
-interface Harness {
-  bus: FlakyBus;
-  config: Config;
-  worker: Worker;
-  out: Collector;
-  presence: Collector;
-  dead: Collector;
-  commands(): Command[];
-  /** Publishes ws-in records with the key a gateway would give them, in one publish. */
-  send(...records: WsInRecord[]): Promise<void>;
-  /** A frame from `clientId`, as its gateway relays it. */
-  frame(clientId: string, data: unknown, receivedAt?: number): Promise<void>;
-  /** Connects a client and waits until it is announced. */
-  connect(clientId: string, gateway?: string, at?: number): Promise<void>;
-  /** Waits for a command matching `match`, and returns it. */
-  waitFor(match: (c: Command) => boolean, timeoutMs?: number): Promise<Command>;
-}
-
-const open: Harness[] = [];
-
-async function setup(env: Record<string, string> = {}): Promise<Harness> {
-  const config = loadConfig({ ...BASE_ENV, ...env });
-  const bus = new FlakyBus();
-  await bus.ensureTopics(topicSpecs(config));
-  const out = new Collector();
-  const presence = new Collector();
-  const dead = new Collector();
-  await bus.subscribe({ topic: config.topics.out, onBatch: out.onBatch });
-  await bus.subscribe({ topic: config.topics.presence, onBatch: presence.onBatch });
-  await bus.subscribe({ topic: config.topics.deadLetter, onBatch: dead.onBatch });
-  const worker = await createWorker({ bus, config, logger });
-  const commands = (): Command[] => out.received.map((r) => toCommand(r.key, r.value));
-  const send = (...records: WsInRecord[]): Promise<void> =>
-    bus.publish(
-      config.topics.in,
-      records.map((r) => ({ key: wsInKey(r), value: encodeRecord(r) })),
-    );
-  const waitFor = async (match: (c: Command) => boolean, timeoutMs?: number): Promise<Command> => {
-    await out.until(() => commands().some(match), timeoutMs);
-    return commands().find(match)!;
-  };
-  const h: Harness = {
-    bus,
-    config,
-    worker,
-    out,
-    presence,
-    dead,
-    commands,
-    send,
-    waitFor,
-    frame: (clientId, data, receivedAt = T) =>
-      send({ kind: 'frame', clientId, gateway: 'g1', receivedAt, data: typeof data === 'string' ? data : JSON.stringify(data) }),
-    connect: async (clientId, gateway = 'g1', at = T) => {
-      await send({ kind: 'connect', clientId, gateway, at });
-      await waitFor((c) => c.frame?.type === 'client-connected' && c.frame.clientId === clientId);
-    },
-  };
-  open.push(h);
-  return h;
-}
-
-afterEach(async () => {
-  for (const h of open.splice(0)) {
-    await h.worker.close();
-    await h.bus.close();
-  }
-});
-
-const isFrame =
-  (type: ServerFrame['type'], fields: Record<string, unknown> = {}) =>
-  (c: Command): boolean =>
-    c.frame?.type === type && Object.entries(fields).every(([k, v]) => (c.frame as Record<string, unknown>)[k] === v);
-
-const connectedNotice = (id: string) => isFrame('client-connected', { clientId: id });
-const disconnectedNotice = (id: string) => isFrame('client-disconnected', { clientId: id });
+afterEach(closeHarnesses);
 
 describe('worker', () => {
   test('is ready once it has joined its group, and not after close', async () => {
@@ -163,7 +21,25 @@ describe('worker', () => {
       expect(got).toHaveLength(1);
       const [command] = got;
       expect(command).toMatchObject({ kind: 'deliver', key: 'client-g1-1', target: { type: 'all' } });
-      expect(command!.frame).toEqual({ type: 'kafka', from: 'client-g1-1', message: 'hello everyone', timestamp: T + 5, id: command!.id });
+      expect(command!.frame).toEqual({ type: 'kafka', from: 'client-g1-1', message: 'hello everyone', timestamp: T + 5 });
+    });
+
+    test('every error a frame causes echoes its ref; a ref that is not a string of at most 64 characters is itself the error', async () => {
+      const h = await setup();
+      await h.frame('client-g1-1', { type: 'dance', ref: 'r-1' });
+      await h.frame('client-g1-1', { type: 'broadcast-one', targetId: 'client-nobody-1', message: 'x', ref: 'r-2' });
+      await h.frame('client-g1-1', { type: 'broadcast', ref: 'r-3' });
+      await h.frame('client-g1-1', { type: 'broadcast', message: 'x', ref: 'r'.repeat(65) });
+      await h.frame('client-g1-1', { type: 'broadcast', message: 'x', ref: 7 });
+      await h.frame('client-g1-1', { type: 'broadcast', message: 'marker', ref: 'r-4' });
+      await h.waitFor(isFrame('kafka', { message: 'marker' }));
+      expect(h.commands().filter(isFrame('error')).map((c) => c.frame)).toEqual([
+        { type: 'error', code: 'unknown-command', message: 'Unknown command', ref: 'r-1' },
+        expect.objectContaining({ code: 'unknown-target', field: 'targetId', ref: 'r-2' }),
+        expect.objectContaining({ code: 'invalid-field', field: 'message', ref: 'r-3' }),
+        { type: 'error', code: 'invalid-field', field: 'ref', message: 'Invalid field "ref": expected a string of at most 64 characters' },
+        { type: 'error', code: 'invalid-field', field: 'ref', message: 'Invalid field "ref": expected a string of at most 64 characters' },
+      ]);
     });
 
     test('the sender needs not be known to broadcast, and every broadcast gets its own id', async () => {
@@ -181,7 +57,7 @@ describe('worker', () => {
       await h.frame('client-g1-1', { type: 'broadcast-one', targetId: 'client-g2-7', message: 'psst' }, T + 9);
       const command = await h.waitFor(isFrame('direct'));
       expect(command).toMatchObject({ kind: 'deliver', key: 'client-g1-1', target: { type: 'clients', ids: ['client-g2-7'] } });
-      expect(command.frame).toEqual({ type: 'direct', from: 'client-g1-1', message: 'psst', timestamp: T + 9, id: command.id });
+      expect(command.frame).toEqual({ type: 'direct', from: 'client-g1-1', message: 'psst', timestamp: T + 9 });
     });
 
     test('broadcast-one to an unknown target → an error to the sender, nothing to anyone else', async () => {
@@ -264,6 +140,39 @@ describe('worker', () => {
         const h = await setup({ ALLOW_CLIENT_KICK: 'false' });
         await h.frame('client-g1-1', { type: 'broadcast-all', message: 'still here' });
         await h.waitFor(isFrame('kafka', { message: 'still here' }));
+      });
+    });
+
+    describe('who may kick', () => {
+      /** A kick-one from client-g1-1 (as `auth`, or anonymous), then a marker; resolves to the kicks and errors it caused. */
+      async function kickFrom(h: Harness, auth?: { sub?: string; roles: string[] }) {
+        await h.connect('client-g2-1', 'g2');
+        const frame = (data: object) => ({ kind: 'frame' as const, clientId: 'client-g1-1', gateway: 'g1', receivedAt: T, data: JSON.stringify(data), ...(auth ? { auth } : {}) });
+        await h.send(frame({ type: 'kick-one', targetId: 'client-g2-1' }), frame({ type: 'kick-all' }), frame({ type: 'broadcast', message: 'marker' }));
+        await h.waitFor(isFrame('kafka', { message: 'marker' }));
+        return { kicks: h.commands().filter((c) => c.kind === 'kick').length, errors: h.commands().filter(isFrame('error')).map((c) => c.frame) };
+      }
+
+      test('an authenticated connection with JWT_ADMIN_ROLE may kick, whatever ALLOW_CLIENT_KICK says', async () => {
+        expect(await kickFrom(await setup({ ALLOW_CLIENT_KICK: 'false' }), { sub: 'root', roles: ['user', 'admin'] })).toEqual({ kicks: 2, errors: [] });
+        expect(await kickFrom(await setup({ JWT_ADMIN_ROLE: 'ops' }), { roles: ['ops'] })).toEqual({ kicks: 2, errors: [] });
+      });
+
+      test('an authenticated connection without it gets forbidden twice and kicks no one, even with ALLOW_CLIENT_KICK=true', async () => {
+        const forbidden = { type: 'error', code: 'forbidden', message: 'Kicking needs the admin role' };
+        expect(await kickFrom(await setup({ ALLOW_CLIENT_KICK: 'true' }), { sub: 'eve', roles: ['user'] })).toEqual({ kicks: 0, errors: [forbidden, forbidden] });
+        expect(await kickFrom(await setup({ JWT_ADMIN_ROLE: 'ops' }), { roles: ['admin'] })).toEqual({
+          kicks: 0,
+          errors: Array(2).fill({ ...forbidden, message: 'Kicking needs the ops role' }),
+        });
+      });
+
+      test('anonymous connections may kick by default only while no ADMIN_TOKEN or JWT is configured; an explicit value wins', async () => {
+        const forbidden = { type: 'error', code: 'forbidden', message: 'Kicking is disabled on this server' };
+        expect(await kickFrom(await setup())).toEqual({ kicks: 2, errors: [] });
+        expect(await kickFrom(await setup({ ADMIN_TOKEN: 'secret' }))).toEqual({ kicks: 0, errors: [forbidden, forbidden] });
+        expect(await kickFrom(await setup({ JWT_JWKS_URL: 'https://auth.example/jwks.json' }))).toEqual({ kicks: 0, errors: [forbidden, forbidden] });
+        expect(await kickFrom(await setup({ ADMIN_TOKEN: 'secret', ALLOW_CLIENT_KICK: 'true' }))).toEqual({ kicks: 2, errors: [] });
       });
     });
   });
@@ -391,11 +300,13 @@ describe('worker', () => {
       await h.connect('client-dead-1', 'g-dead', T);
       await h.connect('client-dead-2', 'g-dead', T + 1);
       await h.connect('client-live-1', 'g-live', T + 2);
-      // g-live keeps heartbeating; g-dead goes silent.
+      // The workers tick every second; g-live keeps heartbeating; g-dead goes silent.
+      await h.send(...ticksBetween(T, T + timeout));
       await h.send({ kind: 'gateway-heartbeat', gateway: 'g-live', at: T + timeout });
       await h.send({ kind: 'tick', at: T + timeout + 1 });
       const expired = await h.waitFor((c) => c.kind === 'gateway-expired');
-      expect(expired).toMatchObject({ gateway: 'g-dead', key: 'presence' });
+      // Its last record was the connect at T + 1: the gateway closes the sockets it opened by then.
+      expect(expired).toMatchObject({ gateway: 'g-dead', key: 'presence', lastSeen: T + 1 });
       await h.waitFor(disconnectedNotice('client-dead-2'));
       // Later ticks find nothing more to expire.
       await h.send({ kind: 'tick', at: T + timeout + 2 });
@@ -436,6 +347,27 @@ describe('worker', () => {
       expect(h.commands().filter(isFrame('client-list')).at(-1)!.frame).toEqual({ type: 'client-list', clients: ['client-g2-1', 'marker'] });
     });
 
+    test('after an outage longer than GATEWAY_TIMEOUT_MS, the gateways are given a fresh start, not expired by ticks held back', async () => {
+      // Ticks come every second and a gap of 3 s reads as a stall: an outage of 6 s leaves a gap of
+      // at least 5 s whatever the ticks' phase; the gateway expires 2 s after its last heartbeat.
+      const h = await setup({ GATEWAY_TIMEOUT_MS: '3000' });
+      const start = Date.now();
+      await h.send({ kind: 'gateway-heartbeat', gateway: 'g1', at: start });
+      await h.connect('client-g1-1', 'g1', start);
+      // Kafka is away: the worker's ticks and the gateway's heartbeats wait, until their timeouts.
+      h.bus.down();
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      const back = Date.now();
+      h.bus.up();
+      // The presence owner has reached the time the bus came back; then the gateway heartbeats again.
+      const clockAt = () => h.presence.received.filter((r) => r.key === CLOCK_PRESENCE_KEY).map((r) => (JSON.parse(r.value!) as { at: number }).at);
+      await h.presence.until(() => clockAt().some((at) => at >= back), 5000);
+      await h.send({ kind: 'gateway-heartbeat', gateway: 'g1', at: Date.now() });
+      await h.connect('marker', 'g1', Date.now());
+      expect(h.commands().filter(disconnectedNotice('client-g1-1'))).toHaveLength(0);
+      expect(h.commands().filter((c) => c.kind === 'gateway-expired')).toHaveLength(0);
+    });
+
     test('the worker’s own ticks expire a silent gateway when nothing else arrives', async () => {
       const h = await setup({ GATEWAY_HEARTBEAT_MS: '10', GATEWAY_TIMEOUT_MS: '50' });
       await h.connect('client-quiet-1', 'quiet', Date.now());
@@ -450,7 +382,7 @@ describe('worker', () => {
       await h.send({ kind: 'admin', requestId: 'r1', at: T + 7, command: { type: 'broadcast', message: 'maintenance at noon' } });
       const command = await h.waitFor(isFrame('kafka'));
       expect(command).toMatchObject({ kind: 'deliver', key: 'admin', target: { type: 'all' } });
-      expect(command.frame).toEqual({ type: 'kafka', from: 'server', message: 'maintenance at noon', timestamp: T + 7, id: command.id });
+      expect(command.frame).toEqual({ type: 'kafka', from: 'server', message: 'maintenance at noon', timestamp: T + 7 });
     });
 
     test('kick-one → a kick for that client', async () => {
@@ -489,6 +421,7 @@ describe('worker', () => {
       const letter = JSON.parse(h.dead.received[0]!.value!);
       expect(letter).toEqual({
         error: 'record is not JSON',
+        code: 'invalid-record',
         source: {
           topic: h.config.topics.in,
           partition: partitionOf('client-g1-1', h.config.KAFKA_IN_PARTITIONS),
@@ -595,6 +528,123 @@ describe('worker', () => {
       );
       const command = await h.waitFor((c) => c.frame?.type === 'direct' || c.frame?.type === 'error');
       expect(command.frame).toMatchObject({ type: 'error', code: 'unknown-target' });
+    });
+  });
+
+  describe('presence that scales', () => {
+    const connectAs = (h: Harness, clientId: string, presence: 'full' | 'delta' | 'none', at = T) =>
+      h.send({ kind: 'connect', clientId, gateway: 'g1', at, presence });
+    const lists = (h: Harness) => h.commands().filter(isFrame('client-list'));
+
+    test('a delta newcomer gets its own list; deltas go to full and delta sockets; a none newcomer gets no list', async () => {
+      const h = await setup();
+      await h.connect('client-full-1', 'g1', T);
+      await connectAs(h, 'client-delta-1', 'delta', T + 2000);
+      await h.waitFor(connectedNotice('client-delta-1'));
+      const own = lists(h).find((c) => c.target?.type === 'clients');
+      expect(own).toMatchObject({ target: { type: 'clients', ids: ['client-delta-1'] }, frame: { type: 'client-list', clients: ['client-full-1', 'client-delta-1'] } });
+      expect(h.commands().find(connectedNotice('client-delta-1'))!.target).toEqual({ type: 'all', presence: 'delta' });
+      await connectAs(h, 'client-none-1', 'none', T + 2001);
+      await h.waitFor(connectedNotice('client-none-1'));
+      expect(lists(h).filter((c) => c.target?.type === 'clients' && c.target.ids.includes('client-none-1'))).toHaveLength(0);
+    });
+
+    test('full lists are coalesced: a second connect within PRESENCE_LIST_INTERVAL_MS gets its own list, and a tick sends the full one later', async () => {
+      const h = await setup({ PRESENCE_LIST_INTERVAL_MS: '1000' });
+      await h.connect('a', 'g1', T);
+      await h.connect('b', 'g1', T + 10);
+      const toEveryone = () => lists(h).filter((c) => c.target?.type === 'all');
+      expect(toEveryone().map((c) => c.frame)).toEqual([{ type: 'client-list', clients: ['a'] }]);
+      expect(lists(h).at(-1)).toMatchObject({ target: { type: 'clients', ids: ['b'] }, frame: { type: 'client-list', clients: ['a', 'b'] } });
+      await h.send({ kind: 'tick', at: T + 1010 });
+      await h.out.until(() => toEveryone().length === 2);
+      expect(toEveryone()[1]).toMatchObject({ target: { type: 'all', presence: 'full' }, frame: { type: 'client-list', clients: ['a', 'b'] } });
+    });
+
+    test('beyond PRESENCE_FULL_LIST_MAX no full list goes out; a newcomer gets the oldest ids with total and truncated', async () => {
+      const h = await setup({ PRESENCE_FULL_LIST_MAX: '3', PRESENCE_LIST_INTERVAL_MS: '1' });
+      for (let i = 1; i <= 5; i += 1) await h.connect(`c${i}`, 'g1', T + i * 10);
+      const toEveryone = lists(h).filter((c) => c.target?.type === 'all').map((c) => (c.frame as { clients: string[] }).clients.length);
+      expect(Math.max(...toEveryone)).toBeLessThanOrEqual(3);
+      expect(lists(h).at(-1)).toMatchObject({
+        target: { type: 'clients', ids: ['c5'] },
+        frame: { type: 'client-list', clients: ['c1', 'c2', 'c3'], total: 5, truncated: true },
+      });
+      // Changes still reach everyone, one small frame each.
+      expect(h.commands().filter(isFrame('client-connected'))).toHaveLength(5);
+    });
+
+    test('a gateway silent for GATEWAY_TIMEOUT_MS is expired by the tick that reaches the timeout, not later', async () => {
+      const h = await setup({ GATEWAY_TIMEOUT_MS: '5000' });
+      await h.send({ kind: 'gateway-heartbeat', gateway: 'g-dead', at: T });
+      await h.connect('client-dead-1', 'g-dead', T);
+      await h.send(...ticksBetween(T, T + 4000));
+      await h.send({ kind: 'tick', at: T + 4001 });
+      expect(h.commands().filter((c) => c.kind === 'gateway-expired')).toHaveLength(0);
+      await h.send({ kind: 'tick', at: T + 5000 });
+      await h.waitFor((c) => c.kind === 'gateway-expired');
+      await h.waitFor(disconnectedNotice('client-dead-1'));
+    });
+
+    test('after a stall in the log (an outage, a frozen owner) gateways are judged from its end, not from before it', async () => {
+      const h = await setup({ GATEWAY_TIMEOUT_MS: '5000' });
+      await h.send({ kind: 'gateway-heartbeat', gateway: 'g1', at: T });
+      await h.connect('client-g1-1', 'g1', T);
+      // Nothing for 20 s, then the cluster is back: g1 gets a full timeout to heartbeat again.
+      await h.send({ kind: 'tick', at: T + 20_000 });
+      await h.send(...ticksBetween(T + 20_000, T + 23_000));
+      await h.connect('marker-1', 'g2', T + 23_500);
+      expect(h.commands().filter((c) => c.kind === 'gateway-expired')).toHaveLength(0);
+      // Still silent a full timeout after the stall (less the tick expiry runs on): now it is dead.
+      await h.send(...ticksBetween(T + 23_000, T + 25_000));
+      await h.waitFor((c) => c.kind === 'gateway-expired' && c.gateway === 'g1');
+    });
+  });
+
+  describe('frames that came too late, refs, poison', () => {
+    test('a frame appended after its deadline is dropped: its sender was told bus-unavailable', async () => {
+      const h = await setup();
+      await h.connect('client-g1-1');
+      await h.send(
+        { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: T, deadline: Date.now() - 1, data: '{"type":"broadcast","message":"late"}' },
+        { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: T, deadline: Date.now() + 60_000, data: '{"type":"broadcast","message":"on time"}' },
+      );
+      await h.waitFor(isFrame('kafka', { message: 'on time' }));
+      expect(h.commands().filter(isFrame('kafka', { message: 'late' }))).toHaveLength(0);
+    });
+
+    test("every error a frame causes echoes its ref; a bad ref is itself the error", async () => {
+      const h = await setup();
+      await h.connect('client-g1-1');
+      await h.frame('client-g1-1', { type: 'dance', ref: 'r1' });
+      await h.frame('client-g1-1', { type: 'broadcast-one', targetId: 'client-nobody-1', message: 'x', ref: 'r2' });
+      await h.frame('client-g1-1', { type: 'broadcast', ref: 'r3' });
+      await h.frame('client-g1-1', { type: 'broadcast', message: 'x', ref: 'r'.repeat(65) });
+      await h.out.until(() => h.commands().filter(isFrame('error')).length === 4);
+      expect(h.commands().filter(isFrame('error')).map((c) => c.frame)).toEqual([
+        { type: 'error', code: 'unknown-command', message: 'Unknown command', ref: 'r1' },
+        { type: 'error', code: 'unknown-target', message: 'Client client-nobody-1 not found', field: 'targetId', ref: 'r2' },
+        { type: 'error', code: 'invalid-field', field: 'message', message: 'Invalid field "message": required, expected a string', ref: 'r3' },
+        { type: 'error', code: 'invalid-field', field: 'ref', message: 'Invalid field "ref": expected a string of at most 64 characters' },
+      ]);
+    });
+
+    test('a record that fails permanently on every attempt is dead-lettered after WORKER_MAX_ATTEMPTS; the rest of its batch goes through', async () => {
+      const h = await setup({ WORKER_MAX_ATTEMPTS: '3' });
+      await h.connect('client-g1-1');
+      h.bus.refuse(h.config.topics.out, 'poison', new CmfError('record-too-large', 'too large for the broker'));
+      await h.send(
+        { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: T, data: '{"type":"broadcast","message":"before"}' },
+        { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: T, data: '{"type":"broadcast","message":"poison"}' },
+        { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: T, data: '{"type":"broadcast","message":"after"}' },
+      );
+      await h.waitFor(isFrame('kafka', { message: 'after' }));
+      await h.dead.count(1);
+      const letter = JSON.parse(h.dead.received[0]!.value!);
+      expect(letter).toMatchObject({ code: 'record-too-large', error: 'too large for the broker', source: { topic: h.config.topics.in, key: 'client-g1-1' } });
+      expect(JSON.parse(letter.value)).toMatchObject({ data: '{"type":"broadcast","message":"poison"}' });
+      expect(h.bus.refusals).toBeGreaterThanOrEqual(3);
+      expect(h.commands().filter(isFrame('kafka', { message: 'before' }))).toHaveLength(1);
     });
   });
 });

@@ -44,7 +44,7 @@ app.kubernetes.io/part-of: cmf
 
 {{/* Settings `config` may not set: the chart sets them from its own values, or (GATEWAY_ID) each pod must differ. */}}
 {{- define "cmf.reservedConfigKeys" -}}
-KAFKA_BROKERS KAFKA_BROKER KAFKA_TOPIC KAFKA_TOPIC_IN KAFKA_TOPIC_OUT KAFKA_TOPIC_PRESENCE KAFKA_TOPIC_DEAD_LETTER KAFKA_IN_PARTITIONS KAFKA_OUT_PARTITIONS KAFKA_REPLICATION_FACTOR KAFKA_CLIENT_ID KAFKA_SSL KAFKA_SASL_MECHANISM KAFKA_SASL_USERNAME KAFKA_SASL_PASSWORD WORKER_GROUP_ID GATEWAY_ID PORT ADMIN_PORT ADMIN_TOKEN SIMULATOR_GATEWAY_URL KUBERNETES_SERVICE_HOST K8S_NAMESPACE K8S_GATEWAY_SELECTOR K8S_WORKER_DEPLOYMENT K8S_SCALED_OBJECT
+KAFKA_BROKERS KAFKA_BROKER KAFKA_TOPIC KAFKA_TOPIC_IN KAFKA_TOPIC_OUT KAFKA_TOPIC_PRESENCE KAFKA_TOPIC_DEAD_LETTER KAFKA_IN_PARTITIONS KAFKA_OUT_PARTITIONS KAFKA_REPLICATION_FACTOR KAFKA_CLIENT_ID KAFKA_SSL KAFKA_SASL_MECHANISM KAFKA_SASL_USERNAME KAFKA_SASL_PASSWORD WORKER_GROUP_ID GATEWAY_ID PORT ADMIN_PORT ADMIN_TOKEN RESUME_SECRET ADMIN_ALLOW_REMOTE ADMIN_CORS_ORIGINS SIMULATOR_GATEWAY_URL SIMULATOR_ADMIN_URL KUBERNETES_SERVICE_HOST K8S_NAMESPACE K8S_GATEWAY_SELECTOR K8S_WORKER_DEPLOYMENT K8S_SCALED_OBJECT JWT_SECRET
 {{- end -}}
 
 {{/*
@@ -72,6 +72,14 @@ KAFKA_SSL: {{ .Values.kafka.tls | toString | quote }}
 KAFKA_SASL_MECHANISM: {{ . | quote }}
 {{- end }}
 WORKER_GROUP_ID: {{ .Values.worker.groupId | quote }}
+{{- /* When the admin API has a token or a JWT protects the sockets, client kicks are off unless config says otherwise, on the workers too, which never see either secret. */}}
+{{- if and (not (hasKey .Values.config "ALLOW_CLIENT_KICK")) (or (and .Values.adminApi.enabled .Values.adminApi.token.enabled) .Values.gateway.jwtSecret.existingSecret .Values.config.JWT_JWKS_URL) }}
+ALLOW_CLIENT_KICK: "false"
+{{- end }}
+{{- /* The simulator's own page may open sockets, from the origin of its Ingress. */}}
+{{- if and (not (hasKey .Values.config "ALLOWED_ORIGINS")) .Values.clientSimulator.enabled .Values.clientSimulator.ingress.enabled }}
+ALLOWED_ORIGINS: {{ include "cmf.simulatorOrigin" . | quote }}
+{{- end }}
 {{- range $key, $value := .Values.config }}
 {{ $key }}: {{ $value | toString | quote }}
 {{- end }}
@@ -170,6 +178,11 @@ affinity:
 {{- else if .Values.gateway.ingress.enabled -}}
 {{- printf "%s://%s%s" (ternary "wss" "ws" (not (empty .Values.gateway.ingress.tlsSecretName))) .Values.gateway.ingress.host (trimSuffix "/" .Values.gateway.ingress.path) -}}
 {{- end -}}
+{{- end -}}
+
+{{/* The origin of the simulator's page at its Ingress: what browsers send in Origin. */}}
+{{- define "cmf.simulatorOrigin" -}}
+{{- printf "%s://%s" (ternary "https" "http" (not (empty .Values.clientSimulator.ingress.tlsSecretName))) .Values.clientSimulator.ingress.host -}}
 {{- end -}}
 
 {{/* A label map as a label selector string: "a=1,b=2". */}}

@@ -6,65 +6,73 @@ export interface Viewport {
 }
 
 export const DESKTOP: Viewport = { width: 1280, height: 800 };
-export const PHONE: Viewport = { width: 375, height: 812 };
+export const PHONE: Viewport = { width: 375, height: 740 };
+export const SIZES = [
+  ['desktop', DESKTOP],
+  ['phone', PHONE],
+] as const;
 
 export type EntryKind = 'welcome' | 'broadcast' | 'direct' | 'error' | 'kicked' | 'presence' | 'sent' | 'system' | 'invalid';
+export type PanelState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
 
-/** One browser tab with the client simulator, driven through its controls as a person would. */
-export class SimulatorPage {
-  /** Uncaught exceptions and console errors (a CSP violation is one): a healthy page has none. */
-  readonly errors: string[] = [];
-  /** This page's client id, once connected. */
+/** One simulated client of the page (one panel), driven through its controls as a person would. */
+export class SimClient {
+  /** This client's id, once connected. */
   id = '';
+  readonly root: Locator;
 
-  private constructor(
-    readonly context: BrowserContext,
+  constructor(
     readonly page: Page,
+    readonly key: string,
   ) {
-    page.on('pageerror', (err) => this.errors.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') this.errors.push(`console: ${msg.text()}`);
-    });
+    this.root = page.locator(`.panel[data-client="${key}"]`);
   }
 
-  /** Opens `url` in a new browser context, in New York time so that HKT on the page is not the browser's zone. */
-  static async open(browser: Browser, url: string, viewport: Viewport = DESKTOP): Promise<SimulatorPage> {
-    const context = await browser.newContext({ viewport, timezoneId: 'America/New_York', locale: 'en-US' });
-    const simulator = new SimulatorPage(context, await context.newPage());
-    await simulator.page.goto(url);
-    await simulator.page.locator('#status[data-state="idle"]').waitFor();
-    return simulator;
+  /** An element of this client's panel. */
+  part(selector: string): Locator {
+    return this.root.locator(selector);
   }
 
-  async serverUrl(): Promise<string> {
-    return this.page.locator('#server-url').inputValue();
+  tab(): Locator {
+    return this.page.locator(`#tab-${this.key}`);
+  }
+
+  /** Shows this client's panel (its tab). */
+  async show(): Promise<void> {
+    await this.tab().click();
+    await this.root.waitFor();
   }
 
   /** Clicks Connect and resolves with the client id once the client list shows this client. */
   async connect(): Promise<string> {
-    await this.page.click('#connect');
-    const self = this.page.locator('#client-list .client--self');
+    await this.part('.connect').click();
+    return this.waitForSelf();
+  }
+
+  /** Waits for the client list to show who we are (after a connect or a reconnect). */
+  async waitForSelf(): Promise<string> {
+    const self = this.part('.client-list .client--self');
     await self.waitFor();
     this.id = (await self.getAttribute('data-client-id')) ?? '';
     return this.id;
   }
 
   async state(): Promise<string | null> {
-    return this.page.locator('#status').getAttribute('data-state');
+    return this.part('.status').getAttribute('data-state');
   }
 
   async statusText(): Promise<string> {
-    return (await this.page.locator('#status-text').textContent()) ?? '';
+    return (await this.part('.status__text').textContent()) ?? '';
   }
 
   /** Waits for the status indicator to reach `state`, and returns its text. */
-  async waitForState(state: 'connecting' | 'open' | 'closed'): Promise<string> {
-    await this.page.locator(`#status[data-state="${state}"]`).waitFor();
+  async waitForState(state: PanelState, timeout?: number): Promise<string> {
+    await this.part(`.status[data-state="${state}"]`).waitFor({ state: 'attached', ...(timeout ? { timeout } : {}) });
     return this.statusText();
   }
 
   client(id: string): Locator {
-    return this.page.locator(`#client-list [data-client-id="${id}"]`);
+    return this.part(`.client-list [data-client-id="${id}"]`);
   }
 
   async waitForClients(...ids: string[]): Promise<void> {
@@ -76,7 +84,7 @@ export class SimulatorPage {
   }
 
   async clientIds(): Promise<string[]> {
-    const ids = await Promise.all((await this.page.locator('#client-list [data-client-id]').all()).map((b) => b.getAttribute('data-client-id')));
+    const ids = await Promise.all((await this.part('.client-list [data-client-id]').all()).map((b) => b.getAttribute('data-client-id')));
     return ids.filter((id): id is string => id !== null);
   }
 
@@ -87,28 +95,82 @@ export class SimulatorPage {
 
   /** Types a message and presses Enter. */
   async say(text: string): Promise<void> {
-    await this.page.fill('#message', text);
-    await this.page.press('#message', 'Enter');
+    await this.part('.message').fill(text);
+    await this.part('.message').press('Enter');
   }
 
-  entries(kind: EntryKind): Locator {
-    return this.page.locator(`#log li[data-kind="${kind}"]`);
+  entries(kind?: EntryKind): Locator {
+    return this.part(kind ? `.log li[data-kind="${kind}"]` : '.log li');
   }
 
   /** Waits for a log entry of this kind whose text is exactly `text`, and returns it. */
   async waitForEntry(kind: EntryKind, text: string): Promise<Locator> {
     const entry = this.entries(kind).filter({ has: this.page.locator('.entry__text', { hasText: text }) }).first();
-    await entry.waitFor();
+    await entry.waitFor({ state: 'attached' });
     const shown = await entry.locator('.entry__text').textContent();
     if (shown !== text) throw new Error(`log entry shows ${JSON.stringify(shown)}, expected ${JSON.stringify(text)}`);
     return entry;
   }
 
-  toasts(kind: EntryKind): Locator {
-    return this.page.locator(`#toasts [data-kind="${kind}"]`);
+  toasts(kind?: EntryKind): Locator {
+    return this.part(kind ? `.toasts [data-kind="${kind}"]` : '.toasts .toast');
+  }
+}
+
+/** One browser tab with the client simulator; as a SimClient it is its first client. */
+export class SimulatorPage extends SimClient {
+  /** Uncaught exceptions and console errors (a CSP violation is one): a healthy page has none. */
+  readonly errors: string[] = [];
+
+  private constructor(
+    readonly context: BrowserContext,
+    page: Page,
+  ) {
+    super(page, '1');
+    page.on('pageerror', (err) => this.errors.push(`pageerror: ${err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') this.errors.push(`console: ${msg.text()}`);
+    });
+  }
+
+  /** Opens `url` in a new browser context, in New York time so that HKT on the page is not the browser's zone. */
+  static async open(browser: Browser, url: string, viewport: Viewport = DESKTOP): Promise<SimulatorPage> {
+    const context = await browser.newContext({ viewport, timezoneId: 'America/New_York', locale: 'en-US' });
+    const simulator = new SimulatorPage(context, await context.newPage());
+    await simulator.page.goto(url);
+    await simulator.part('.status[data-state="idle"]').waitFor();
+    return simulator;
+  }
+
+  async serverUrl(): Promise<string> {
+    return this.page.locator('#server-url').inputValue();
+  }
+
+  /** Adds a simulated client with "+ Client" (it connects at once) and returns it once welcomed. */
+  async addClient(): Promise<SimClient> {
+    const count = await this.page.locator('.panel').count();
+    await this.page.click('#add-client');
+    const key = await this.page.locator('.panel').nth(count).getAttribute('data-client');
+    const client = new SimClient(this.page, key!);
+    await client.waitForSelf();
+    return client;
+  }
+
+  /** The admin view, shown. */
+  async admin(): Promise<Locator> {
+    await this.page.click('#admin-tab');
+    const panel = this.page.locator('#admin-panel');
+    await panel.waitFor();
+    return panel;
   }
 
   close(): Promise<void> {
     return this.context.close();
   }
+}
+
+/** The element's box lies inside the viewport. */
+export async function inViewport(locator: Locator, viewport: Viewport): Promise<boolean> {
+  const box = await locator.boundingBox();
+  return box !== null && box.x >= 0 && box.y >= 0 && box.x + box.width <= viewport.width + 0.5 && box.y + box.height <= viewport.height + 0.5;
 }

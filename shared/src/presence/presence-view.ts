@@ -6,8 +6,12 @@ import {
   PresenceRecordSchema,
   type ClientPresence,
   type DepartedPresence,
+  type EndedPresence,
   type GatewayPresence,
+  type PresenceClock,
+  type PresenceRecord,
 } from '../protocol/records.js';
+import { unreachable } from '../unreachable.js';
 
 interface Waiter {
   ends: Map<number, bigint>;
@@ -23,6 +27,10 @@ export class PresenceView {
   private readonly clientsById = new Map<string, ClientPresence>();
   private readonly gatewaysById = new Map<string, GatewayPresence>();
   private readonly departedById = new Map<string, DepartedPresence>();
+  /** Clients in their grace period: an index, so expiring them never walks every client. */
+  private readonly awayById = new Map<string, ClientPresence>();
+  private readonly endedById = new Map<string, EndedPresence>();
+  private clockRecord: PresenceClock | undefined;
   private readonly next = new Map<number, bigint>();
   private waiters: Waiter[] = [];
   private subscription: Subscription | undefined;
@@ -45,9 +53,28 @@ export class PresenceView {
     return this.clientsById.get(id);
   }
 
-  /** Connected clients, oldest first. */
-  clients(): ClientPresence[] {
-    return [...this.clientsById.values()].sort((a, b) => a.connectedAt - b.connectedAt);
+  /** Connected clients in the order their connects were processed: oldest first. */
+  clients(): IterableIterator<ClientPresence> {
+    return this.clientsById.values();
+  }
+
+  /** Clients whose connection ended abnormally and whose id is still reserved (see ClientPresenceSchema). */
+  away(): IterableIterator<ClientPresence> {
+    return this.awayById.values();
+  }
+
+  /** A client announced gone that may still resume (see EndedPresenceSchema). */
+  ended(id: string): EndedPresence | undefined {
+    return this.endedById.get(id);
+  }
+
+  endedSessions(): IterableIterator<EndedPresence> {
+    return this.endedById.values();
+  }
+
+  /** The presence owner's state (see PresenceClockSchema), once one was written. */
+  clock(): PresenceClock | undefined {
+    return this.clockRecord;
   }
 
   gateways(): GatewayPresence[] {
@@ -97,15 +124,16 @@ export class PresenceView {
       const key = record.key ?? '';
       if (record.value === null || record.value.length === 0) {
         const [kind, id = ''] = splitKey(key);
-        if (kind === 'client') this.clientsById.delete(id);
+        if (kind === 'client') {
+          this.clientsById.delete(id);
+          this.awayById.delete(id);
+        } else if (kind === 'ended') this.endedById.delete(id);
         else if (kind === 'gateway') this.gatewaysById.delete(id);
         else if (kind === 'departed') this.departedById.delete(id);
+        else if (kind === 'clock') this.clockRecord = undefined;
       } else {
         try {
-          const value = decodeRecord(PresenceRecordSchema, record.value);
-          if (value.kind === 'client') this.clientsById.set(value.clientId, value);
-          else if (value.kind === 'gateway') this.gatewaysById.set(value.gateway, value);
-          else this.departedById.set(value.clientId, value);
+          this.store(decodeRecord(PresenceRecordSchema, record.value));
         } catch (err) {
           this.logger.warn('skipping bad presence record', { key, offset: record.offset, err });
         }
@@ -117,6 +145,30 @@ export class PresenceView {
       w.resolve();
       return false;
     });
+  }
+
+  private store(value: PresenceRecord): void {
+    switch (value.kind) {
+      case 'client':
+        this.clientsById.set(value.clientId, value);
+        if (value.away) this.awayById.set(value.clientId, value);
+        else this.awayById.delete(value.clientId);
+        return;
+      case 'ended':
+        this.endedById.set(value.clientId, value);
+        return;
+      case 'gateway':
+        this.gatewaysById.set(value.gateway, value);
+        return;
+      case 'departed':
+        this.departedById.set(value.clientId, value);
+        return;
+      case 'clock':
+        this.clockRecord = value;
+        return;
+      default:
+        unreachable(value);
+    }
   }
 
   private caughtUp(ends: Map<number, bigint>): boolean {

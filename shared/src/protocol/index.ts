@@ -8,6 +8,7 @@ export {
   BroadcastOneFrameSchema,
   CLIENT_FRAME_TYPES,
   ClientFrameSchema,
+  RefSchema,
   KickAllFrameSchema,
   KickOneFrameSchema,
   type BroadcastAllFrame,
@@ -22,6 +23,7 @@ export {
   ClientListFrameSchema,
   DirectFrameSchema,
   ErrorFrameSchema,
+  FrameIdSchema,
   KafkaFrameSchema,
   KickedFrameSchema,
   ServerFrameSchema,
@@ -35,6 +37,7 @@ export {
   type KafkaFrame,
   type KickedFrame,
   type ServerFrame,
+  type UnstampedFrame,
   type WelcomeFrame,
 } from './server-frame.js';
 export { CloseCodes, type CloseCode } from './close-codes.js';

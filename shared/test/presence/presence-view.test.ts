@@ -2,6 +2,7 @@ import {
   clientPresenceKey,
   createLogger,
   encodeRecord,
+  endedPresenceKey,
   gatewayPresenceKey,
   MemoryBus,
   PresenceView,
@@ -86,7 +87,7 @@ describe('PresenceView', () => {
   test('starts empty on an empty topic', async () => {
     const view = await start();
     expect(view.size).toBe(0);
-    expect(view.clients()).toEqual([]);
+    expect([...view.clients()]).toEqual([]);
     expect(view.gateways()).toEqual([]);
   });
 
@@ -115,6 +116,29 @@ describe('PresenceView', () => {
     expect(view.gateways()).toEqual([gateway('g1', 9)]);
   });
 
+  test('away clients are indexed while they are away; ended sessions are kept apart from the clients', async () => {
+    const view = await start();
+    const away = { ...client('c1'), away: { since: 5, position: '7' } };
+    await bus.publish(TOPIC, [
+      put(away),
+      put(client('c2')),
+      { key: endedPresenceKey('c3'), value: encodeRecord({ kind: 'ended', clientId: 'c3', since: 4 }) },
+    ]);
+    await view.sync();
+    expect(view.size).toBe(2);
+    expect([...view.away()]).toEqual([away]);
+    expect(view.ended('c3')).toEqual({ kind: 'ended', clientId: 'c3', since: 4 });
+    expect(view.client('c3')).toBeUndefined();
+    // Back: no longer away. Gone: out of the index. The ended record goes with its tombstone.
+    await bus.publish(TOPIC, [put(client('c1', 'g2')), { key: endedPresenceKey('c3'), value: null }]);
+    await view.sync();
+    expect([...view.away()]).toEqual([]);
+    expect([...view.endedSessions()]).toEqual([]);
+    await bus.publish(TOPIC, [put({ ...client('c2'), away: { since: 9 } }), { key: clientPresenceKey('c2'), value: null }]);
+    await view.sync();
+    expect([...view.away()]).toEqual([]);
+  });
+
   test('a tombstone removes the client or gateway it is keyed by, and only that one', async () => {
     const view = await start();
     await bus.publish(TOPIC, [put(gateway('g1')), put(gateway('g2')), put(client('c1')), put(client('c2'))]);
@@ -124,7 +148,7 @@ describe('PresenceView', () => {
     ]);
     await view.sync();
     expect(view.client('c1')).toBeUndefined();
-    expect(view.clients().map((c) => c.clientId)).toEqual(['c2']);
+    expect([...view.clients()].map((c) => c.clientId)).toEqual(['c2']);
     expect(view.gateways().map((g) => g.gateway)).toEqual(['g2']);
   });
 
@@ -139,14 +163,15 @@ describe('PresenceView', () => {
     const view = await start();
     await bus.publish(TOPIC, [put(client('c1')), { key: clientPresenceKey('nobody'), value: null }]);
     await view.sync();
-    expect(view.clients().map((c) => c.clientId)).toEqual(['c1']);
+    expect([...view.clients()].map((c) => c.clientId)).toEqual(['c1']);
   });
 
-  test('clients() lists the oldest connection first', async () => {
+  test('clients() lists clients in the order their connects were processed, oldest first; a rewrite keeps its place', async () => {
     const view = await start();
-    await bus.publish(TOPIC, [put(client('late', 'g1', 300)), put(client('early', 'g1', 100)), put(client('middle', 'g2', 200))]);
+    await bus.publish(TOPIC, [put(client('early', 'g1', 100)), put(client('middle', 'g2', 200)), put(client('late', 'g1', 300))]);
+    await bus.publish(TOPIC, [put(client('early', 'g1', 100))]);
     await view.sync();
-    expect(view.clients().map((c) => c.clientId)).toEqual(['early', 'middle', 'late']);
+    expect([...view.clients()].map((c) => c.clientId)).toEqual(['early', 'middle', 'late']);
   });
 
   test('a record that is not presence is skipped, and the view keeps going', async () => {
@@ -157,7 +182,7 @@ describe('PresenceView', () => {
       put(client('good')),
     ]);
     await view.sync();
-    expect(view.clients().map((c) => c.clientId)).toEqual(['good']);
+    expect([...view.clients()].map((c) => c.clientId)).toEqual(['good']);
   });
 
   test('sync() resolves only after every earlier publish has been applied', async () => {
@@ -170,7 +195,7 @@ describe('PresenceView', () => {
     expect(view.size).toBe(0);
     bus.release();
     await synced;
-    expect(view.clients().map((c) => c.clientId)).toEqual(['c1', 'c2']);
+    expect([...view.clients()].map((c) => c.clientId)).toEqual(['c1', 'c2']);
     expect(view.gateways()).toEqual([gateway('g1')]);
   });
 
@@ -217,8 +242,8 @@ describe('PresenceView', () => {
     const b = await start();
     await bus.publish(TOPIC, [{ key: clientPresenceKey('c1'), value: null }]);
     await Promise.all([a.sync(), b.sync()]);
-    expect(a.clients()).toEqual(b.clients());
-    expect(a.clients().map((c) => c.clientId)).toEqual(['c2']);
+    expect([...a.clients()]).toEqual([...b.clients()]);
+    expect([...a.clients()].map((c) => c.clientId)).toEqual(['c2']);
   });
 
   test('sync() rejects with a timeout when the view cannot catch up', async () => {

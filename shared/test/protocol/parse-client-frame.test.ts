@@ -1,4 +1,4 @@
-import { parseClientFrame, type FrameProblem } from '@cmf/shared';
+import { CLIENT_FRAME_TYPES, parseClientFrame, type FrameProblem } from '@cmf/shared';
 
 const problemOf = (text: string): FrameProblem => {
   const parsed = parseClientFrame(text);
@@ -92,4 +92,8 @@ describe('parseClientFrame', () => {
       expect(problemOf(json({ type: 1 })).message).toBe('Invalid field "type": expected a string');
     });
   });
+});
+
+test('the known frame types are read off the union', () => {
+  expect([...CLIENT_FRAME_TYPES].sort()).toEqual(['broadcast', 'broadcast-all', 'broadcast-one', 'kick-all', 'kick-one']);
 });

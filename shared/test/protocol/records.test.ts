@@ -1,4 +1,7 @@
 import {
+  commandOf,
+  decodeCommand,
+  encodeCommand,
   AdminRecordSchema,
   CmfError,
   clientPresenceKey,
@@ -29,6 +32,8 @@ function rejection(schema: z.ZodType, value: unknown): CmfError {
 const validWsIn: WsInRecord[] = [
   { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: 1_700_000_000_000, data: '{"type":"kick-all"}' },
   { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: 0, data: 'not even json' },
+  { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: 0, data: '{}', auth: { sub: 'alice', roles: ['admin'] } },
+  { kind: 'frame', clientId: 'client-g1-1', gateway: 'g1', receivedAt: 0, data: '{}', auth: { roles: [] } },
   { kind: 'connect', clientId: 'client-g1-1', gateway: 'g1', at: 1 },
   { kind: 'disconnect', clientId: 'client-g1-1', gateway: 'g1', at: 2 },
   { kind: 'disconnect', clientId: 'client-g1-1', gateway: 'g1', at: 2, code: 1006 },
@@ -61,6 +66,7 @@ describe('ws-in records', () => {
     ['no kind at all', { at: 1 }, 'kind'],
     ['a frame without data', { kind: 'frame', clientId: 'c', gateway: 'g', receivedAt: 1 }, 'data'],
     ['a frame whose data is parsed JSON, not text', { kind: 'frame', clientId: 'c', gateway: 'g', receivedAt: 1, data: { type: 'kick-all' } }, 'data'],
+    ['a frame whose roles are not a list', { kind: 'frame', clientId: 'c', gateway: 'g', receivedAt: 1, data: '', auth: { roles: 'admin' } }, 'auth.roles'],
     ['a connect without clientId', { kind: 'connect', gateway: 'g', at: 1 }, 'clientId'],
     ['a connect with a negative time', { kind: 'connect', clientId: 'c', gateway: 'g', at: -1 }, 'at'],
     ['a connect with a fractional time', { kind: 'connect', clientId: 'c', gateway: 'g', at: 1.5 }, 'at'],
@@ -112,6 +118,17 @@ describe('wsInKey', () => {
 describe('ws-out records', () => {
   test.each(validWsOut.map((r) => [r.kind, r]))('a valid %s command round-trips', (_kind, record) => {
     expect(decodeRecord(WsOutRecordSchema, encodeRecord(record))).toEqual(record);
+    expect(commandOf(decodeCommand(encodeCommand(record)))).toEqual(record);
+  });
+
+  test('on the wire a frame follows its envelope as it is, neither escaped nor parsed by a gateway', () => {
+    const frame = '{"type":"kafka","from":"a","message":"line one\\nline \\"two\\"","timestamp":1,"id":"x"}';
+    const wire = encodeCommand({ kind: 'deliver', id: 'x', target: { type: 'all' }, frame });
+    expect(wire.toString()).toBe(`{"kind":"deliver","id":"x","target":{"type":"all"}}\n${frame}`);
+    const received = decodeCommand(wire);
+    expect(received.frame!.toString()).toBe(frame);
+    expect(() => decodeCommand(Buffer.from('{"kind":"deliver","id":"x","target":{"type":"all"}}'))).toThrow(/carries a frame/);
+    expect(() => decodeCommand(Buffer.from('{"kind":"deliver","target":{"type":"all"}}\n{}'))).toThrow(/field id:/);
   });
 
   test.each([
@@ -154,14 +171,17 @@ describe('server frames', () => {
   // The exact shapes the original server sent (reference-behaviour.md), plus our `id` / `code`.
   test.each([
     ['welcome', { type: 'welcome', clientId: 'client-1' }],
-    ['client-list', { type: 'client-list', clients: ['client-1', 'client-2'] }],
-    ['empty client-list', { type: 'client-list', clients: [] }],
-    ['client-connected', { type: 'client-connected', clientId: 'client-1' }],
-    ['client-disconnected', { type: 'client-disconnected', clientId: 'client-1' }],
+    ['a welcome with a resume token', { type: 'welcome', clientId: 'client-1', resumeToken: 'r1.client-1.x.sig' }],
+    ['a resumed welcome', { type: 'welcome', clientId: 'client-1', resumeToken: 'r1.client-1.y.sig', resumed: true, complete: false }],
+    ['a resume refusal', { type: 'error', code: 'resume-refused', message: 'The resume token was not signed by this server' }],
+    ['client-list', { type: 'client-list', clients: ['client-1', 'client-2'], id: '17' }],
+    ['empty client-list', { type: 'client-list', clients: [], id: '18' }],
+    ['client-connected', { type: 'client-connected', clientId: 'client-1', id: '19' }],
+    ['client-disconnected', { type: 'client-disconnected', clientId: 'client-1', id: '3.0.12' }],
     ['kafka', { type: 'kafka', from: 'client-1', message: 'hi', timestamp: 1_700_000_000_000, id: '0-1-1' }],
     ['direct', { type: 'direct', from: 'client-1', message: 'psst', timestamp: 1_700_000_000_000, id: '0-2-1' }],
-    ['kicked (one)', { type: 'kicked', message: 'You have been kicked out.' }],
-    ['kicked (all)', { type: 'kicked', message: 'All clients disconnected.' }],
+    ['kicked (one)', { type: 'kicked', message: 'You have been kicked out.', id: '20' }],
+    ['kicked (all)', { type: 'kicked', message: 'All clients disconnected.', id: '21' }],
     ['error', { type: 'error', message: 'Unknown command', code: 'unknown-command' }],
     ['error with field', { type: 'error', message: 'Invalid field "targetId"', code: 'invalid-field', field: 'targetId' }],
   ])('accepts %s exactly as it is', (_name, frame) => {
