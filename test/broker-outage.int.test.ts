@@ -168,10 +168,10 @@ describe('a broker stopped for 10 s under load, then restarted on the same data'
     const command = { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' };
     const [a, b, c, d, e] = senders as [TestClient, TestClient, TestClient, TestClient, TestClient];
     expect((await fetch(`${admin}/clients/${encodeURIComponent(b.id)}/kick`, command)).status).toBe(202);
-    expect(await b.next('kicked')).toEqual({ type: 'kicked', message: 'You have been kicked out.' });
+    expect(await b.next('kicked')).toMatchObject({ type: 'kicked', message: 'You have been kicked out.', id: expect.any(String) });
     expect((await b.closed).code).toBe(4000);
     a.send({ type: 'kick-one', targetId: e.id });
-    expect(await e.next('kicked')).toEqual({ type: 'kicked', message: 'You have been kicked out.' });
+    expect(await e.next('kicked')).toMatchObject({ type: 'kicked', message: 'You have been kicked out.', id: expect.any(String) });
     expect((await e.closed).code).toBe(4000);
     present = [a, c, d, newcomer];
 
