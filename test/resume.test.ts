@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { eventually } from './support/eventually.js';
 import { MemoryCluster, type MemoryGateway } from './support/memory-cluster.js';
 import { TestClient, type Frame } from './support/test-client.js';
@@ -22,8 +23,8 @@ async function connect(url: string): Promise<TestClient> {
   return c;
 }
 
-async function resume(url: string, token: string, last?: string): Promise<TestClient> {
-  const c = await TestClient.resume(url, token, last);
+async function resume(url: string, token: string, last?: string, params: Record<string, string> = {}): Promise<TestClient> {
+  const c = await TestClient.resume(url, token, last, params);
   open.push(c);
   return c;
 }
@@ -130,6 +131,30 @@ describe('resume on the memory bus', () => {
     await taker.next('direct', (f) => f.message === 'to the new one');
     expect(old.of('direct')).toHaveLength(0);
     expect(sender.of('client-disconnected')).toHaveLength(0);
+  });
+
+  test("with JWT on, a resume token serves only its own user: another user's valid JWT gets resume-refused and takes nothing over", async () => {
+    const secret = 'a-jwt-secret-for-this-test-of-32-chars!';
+    const jwt = (sub: string): Promise<string> =>
+      new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(secret));
+    cluster = await MemoryCluster.start(2, { JWT_SECRET: secret });
+    const [g1, g2] = cluster.gateways as [MemoryGateway, MemoryGateway];
+    const alice = await connect(`${g1.url}/?token=${await jwt('alice')}`);
+    const bob = await connect(`${g2.url}/?token=${await jwt('bob')}`);
+    await settled(alice, bob);
+    await drop(alice);
+    const token = alice.welcome().resumeToken as string;
+
+    const mallory = await resume(g2.url, token, alice.lastId(), { token: await jwt('mallory') });
+    expect(mallory.frames[0]).toMatchObject({ type: 'error', code: 'resume-refused' });
+    expect(mallory.frames[1]).toMatchObject({ type: 'welcome' });
+    expect(mallory.id).not.toBe(alice.id);
+    bob.send({ type: 'broadcast-one', targetId: alice.id, message: 'for alice only' });
+
+    const back = await resume(g1.url, token, alice.lastId(), { token: await jwt('alice') });
+    expect(back.frames[0]).toMatchObject({ type: 'welcome', clientId: alice.id, resumed: true });
+    await back.next('direct', (f) => f.message === 'for alice only');
+    expect(mallory.of('direct')).toHaveLength(0);
   });
 
   test('forged, foreign and tampered tokens are refused with resume-refused, then a fresh welcome; nothing is taken over', async () => {

@@ -17,7 +17,7 @@ export const MAX_LISTED = 500;
  * id is shown but cannot be picked; the page's other simulated clients are labelled.
  */
 export class ClientListView {
-  private clients: readonly string[] = [];
+  private clients: ReadonlySet<string> = new Set();
   private self: string | undefined;
   private readonly items = new Map<string, { item: HTMLLIElement; button: HTMLButtonElement; tag: HTMLElement }>();
   private readonly more = el('li', 'client-list__more');
@@ -34,7 +34,8 @@ export class ClientListView {
     return this.elements.target.value;
   }
 
-  update(clients: readonly string[], self: string | undefined): void {
+  /** Shows `clients`, `self` as you; called again after each change to the set. */
+  update(clients: ReadonlySet<string>, self: string | undefined): void {
     this.clients = clients;
     this.self = self;
     this.render(this.pickable(this.target) ? this.target : '');
@@ -50,7 +51,7 @@ export class ClientListView {
   }
 
   private pickable(id: string): boolean {
-    return id !== this.self && this.clients.includes(id);
+    return id !== this.self && this.clients.has(id);
   }
 
   private item(id: string) {
@@ -73,8 +74,8 @@ export class ClientListView {
 
   private render(target: string): void {
     const { list, count, target: select } = this.elements;
-    count.textContent = String(this.clients.length);
-    const shown = this.clients.slice(0, MAX_LISTED);
+    count.textContent = String(this.clients.size);
+    const shown = firstOf(this.clients, MAX_LISTED);
     const keep = new Set(shown);
     for (const [id, { item }] of this.items) {
       if (!keep.has(id)) {
@@ -96,7 +97,7 @@ export class ClientListView {
       tag.hidden = label === undefined;
       if (list.children[index] !== item) list.insertBefore(item, list.children[index] ?? null);
     });
-    const hidden = this.clients.length - shown.length;
+    const hidden = this.clients.size - shown.length;
     if (hidden > 0) {
       this.more.textContent = `and ${hidden} more`;
       list.append(this.more);
@@ -118,4 +119,13 @@ export class ClientListView {
     select.value = target;
     this.onTargetChange(target);
   }
+}
+
+function firstOf(items: Iterable<string>, count: number): string[] {
+  const first: string[] = [];
+  for (const item of items) {
+    if (first.length === count) break;
+    first.push(item);
+  }
+  return first;
 }

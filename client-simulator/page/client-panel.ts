@@ -51,7 +51,8 @@ export class ClientPanel {
   readonly session: ClientSession;
   unread = 0;
   private visible = false;
-  private clients: readonly string[] = [];
+  /** Who is connected, as the server said: a set, so a presence change costs the same with 10,000 clients as with 2. */
+  private clients = new Set<string>();
   private countdown: number | undefined;
   private readonly status: StatusView;
   private readonly log: MessageLog;
@@ -105,7 +106,10 @@ export class ClientPanel {
       confirm: deps.confirm,
       limit: () => deps.settings.frameLimit(),
       ready: () => this.session.ready,
-      others: () => this.clients.filter((id) => id !== this.session.clientId).length,
+      others: () => {
+        const self = this.session.clientId;
+        return this.clients.size - (self !== undefined && this.clients.has(self) ? 1 : 0);
+      },
       send: (frame) => this.sendFrame(frame),
     });
     this.raw = new RawSender(this.root, {
@@ -196,12 +200,34 @@ export class ClientPanel {
     return true;
   }
 
+  private showClients(): void {
+    this.list.update(this.clients, this.session.clientId);
+  }
+
+  /** Keeps the client list in step with a frame; false when the frame says nothing about it. */
+  private followPresence(frame: ServerFrame): boolean {
+    switch (frame.type) {
+      case 'client-list':
+        this.clients = new Set(frame.clients);
+        return true;
+      case 'client-connected':
+        this.clients.add(frame.clientId);
+        return true;
+      case 'client-disconnected':
+        this.clients.delete(frame.clientId);
+        return true;
+      case 'welcome':
+        // A fresh session's list follows its welcome; a resumed one keeps the list and gets the changes it missed.
+        if (!frame.resumed) this.clients = new Set();
+        return true;
+      default:
+        return false;
+    }
+  }
+
   private onFrame(frame: ServerFrame, raw: string, replayed: boolean): void {
     const self = this.session.clientId;
-    if (frame.type === 'client-list') {
-      this.clients = frame.clients;
-      this.list.update(frame.clients, self);
-    }
+    if (this.followPresence(frame)) this.showClients();
     const entry = entryForFrame(frame, self, Date.now());
     if (!entry) return;
     const timed: LogEntry = { ...entry, raw, ...(replayed ? { replayed } : {}) };
@@ -229,8 +255,11 @@ export class ClientPanel {
 
   private onClosed(reason: CloseReason, reconnecting: boolean, kicked: string | undefined): void {
     this.latency.forgetPending();
-    this.clients = [];
-    this.list.update([], undefined);
+    // Kept while it reconnects: a resume carries on from this list.
+    if (!reconnecting) {
+      this.clients = new Set();
+      this.showClients();
+    }
     const detail = kicked ? `${kicked} (${reason.detail})` : reason.detail;
     this.note('system', `Disconnected: ${reason.label}, ${detail}${reconnecting ? '. Reconnecting on its own.' : ''}`);
   }

@@ -61,6 +61,8 @@ describe.each(SIZES)('at %s size', (_name, size) => {
     expect(await row(page, one).isVisible()).toBe(true);
 
     await row(page, two.id).getByRole('button', { name: `Kick ${two.id}` }).click();
+    // The result shows once the API has answered.
+    await page.page.locator('#admin-result', { hasText: 'Kick of' }).waitFor();
     expect(await page.page.locator('#admin-result').textContent()).toBe(`Kick of ${two.id} accepted.`);
     await row(page, two.id).waitFor({ state: 'detached' });
     expect(await two.waitForState('closed')).toBe('Closed: kicked, You have been kicked out. (4000 Kicked)');

@@ -50,11 +50,11 @@ export function announceDisconnect(conn: Connection, relay: Relay, code: number,
 }
 
 /** The first frame of a connection; with resume on, it carries a token for coming back as this client. */
-export function welcomeFrame(clientId: string, tokens: ResumeTokens | undefined, resumed?: { complete: boolean }): string {
+export function welcomeFrame(clientId: string, subject: string | undefined, tokens: ResumeTokens | undefined, resumed?: { complete: boolean }): string {
   const welcome: WelcomeFrame = {
     type: 'welcome',
     clientId,
-    ...(tokens ? { resumeToken: tokens.issue(clientId) } : {}),
+    ...(tokens ? { resumeToken: tokens.issue(clientId, subject) } : {}),
     ...(resumed ? { resumed: true, complete: resumed.complete } : {}),
   };
   return JSON.stringify(welcome);
@@ -132,7 +132,7 @@ export function openSession(ws: WebSocket, socket: Duplex, admitted: Admitted, d
   counters.connectionsOpened += 1;
   runSession(conn, deps);
   if (preface) conn.send(preface);
-  conn.send(welcomeFrame(conn.id, deps.tokens));
+  conn.send(welcomeFrame(conn.id, conn.auth?.sub, deps.tokens));
   relay.connect(conn.id, admitted.presence, { connection: conn.connectionId, resumable: deps.tokens !== undefined, at: conn.openedAt }).catch((err: unknown) => {
     log.warn('connect not announced; closing the socket', { clientId: conn.id, err });
     conn.close(CloseCodes.tryAgainLater, 'Message bus unavailable');

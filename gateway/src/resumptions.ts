@@ -57,7 +57,7 @@ export class Resumptions {
       openSession(ws, socket, admitted, session, refusal(reason));
     };
     if (!tokens) return fresh('Resume is not enabled on this server');
-    const check = tokens.verify(request.token);
+    const check = tokens.verify(request.token, admitted.auth?.sub);
     if (!check.ok) return fresh(check.reason);
     const last = request.last === undefined ? undefined : parsePosition(request.last, position.partitions);
     if (request.last !== undefined && !last) return fresh('last is not the id of a frame from this server');
@@ -141,7 +141,7 @@ export class Resumptions {
 
   /** The resumed welcome, sent by the replay before the gap; the client's frames are read from then on. */
   welcome(conn: Connection, complete: boolean): void {
-    conn.send(welcomeFrame(conn.id, this.deps.tokens, { complete }));
+    conn.send(welcomeFrame(conn.id, conn.auth?.sub, this.deps.tokens, { complete }));
     conn.ws.resume();
   }
 

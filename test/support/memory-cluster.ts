@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { createGateway, createGatewayServer, type Gateway } from '@cmf/gateway';
+import { createGateway, createGatewayServer, upgradeRules, type Gateway } from '@cmf/gateway';
 import { createLogger, encodeCommand, listen, loadConfig, MemoryBus, Metrics, topicSpecs, type Config, type WsOutRecord } from '@cmf/shared';
 import { createWorker, type Worker } from '@cmf/worker';
 
@@ -11,8 +11,8 @@ export interface MemoryGateway {
 }
 
 /**
- * Gateways and a worker in this process on one memory bus, sharing a RESUME_SECRET: the cluster's
- * behaviour without Kafka, for unit tests.
+ * Gateways and a worker in this process on one memory bus, sharing a RESUME_SECRET, with the
+ * configured upgrade rules (JWT, origins): the cluster's behaviour without Kafka, for unit tests.
  */
 export class MemoryCluster {
   readonly gateways: MemoryGateway[] = [];
@@ -35,7 +35,8 @@ export class MemoryCluster {
 
   async addGateway(): Promise<MemoryGateway> {
     const metrics = new Metrics();
-    const gateway = await createGateway({ bus: this.bus, config: this.config, logger: createLogger('silent'), metrics });
+    const logger = createLogger('silent');
+    const gateway = await createGateway({ bus: this.bus, config: this.config, logger, metrics, rules: upgradeRules(this.config, logger) });
     const server = createGatewayServer(gateway, metrics);
     const port = await listen(server, 0, '127.0.0.1');
     const entry: MemoryGateway = {

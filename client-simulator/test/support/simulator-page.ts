@@ -49,11 +49,17 @@ export class SimClient {
     return this.waitForSelf();
   }
 
-  /** Waits for the client list to show who we are (after a connect or a reconnect). */
+  /**
+   * Waits for the status to say whom we are connected as, then for the client list to mark that
+   * id as us (after a connect or a reconnect), and returns it. The status first: the list of the
+   * last connection stays up while the page reconnects, and the welcome that sets the status
+   * replaces it unless the session was resumed.
+   */
   async waitForSelf(): Promise<string> {
-    const self = this.part('.client-list .client--self');
-    await self.waitFor();
-    this.id = (await self.getAttribute('data-client-id')) ?? '';
+    const status = this.part('.status[data-state="open"] .status__text').filter({ hasText: /^Connected as \S+$/ });
+    await status.waitFor({ state: 'attached' });
+    this.id = /^Connected as (\S+)$/.exec((await status.textContent()) ?? '')![1]!;
+    await this.part(`.client-list .client--self[data-client-id="${this.id}"]`).waitFor();
     return this.id;
   }
 
