@@ -19,11 +19,13 @@ export interface ConnectionInfo {
 }
 
 /**
- * How much later than a frame's deadline the gateway gives up waiting for its acknowledgement:
- * an append after the deadline is dropped by the worker, so this margin is how far the broker's
- * clock may lag the gateway's without a late frame being both refused and delivered.
+ * How much later than a frame's deadline the gateway gives up waiting for its acknowledgement.
+ * An append before the deadline is delivered, so this is the time an acknowledgement may take to
+ * come back after the append (seen past 500 ms on a loaded machine), plus how far the broker's
+ * clock may lag the gateway's, without a frame being both refused and delivered. Refusals still
+ * come within PUBLISH_TIMEOUT_MS + 1 s.
  */
-export const CLOCK_MARGIN_MS = 500;
+export const ACK_MARGIN_MS = 800;
 
 /** Disconnects waiting for the bus to come back, at most: one per connection that ended in an outage. */
 const MAX_PENDING_DISCONNECTS = 100_000;
@@ -52,7 +54,7 @@ export class Relay {
     const record: FrameRecord = { kind: 'frame', clientId, gateway: this.options.gateway, receivedAt, data, deadline };
     if (auth) record.auth = auth;
     try {
-      const ack = await this.publish(clientId, record, this.options.publishTimeoutMs + CLOCK_MARGIN_MS);
+      const ack = await this.publish(clientId, record, this.options.publishTimeoutMs + ACK_MARGIN_MS);
       return ack.appendedAt === null || ack.appendedAt <= deadline;
     } catch {
       return false;
