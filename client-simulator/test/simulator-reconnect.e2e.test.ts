@@ -16,10 +16,14 @@ const pages = new Pages();
 let server: AllInOne;
 let base: string;
 const cleanup: (() => Promise<unknown>)[] = [];
-/** Chromium logs each refused WebSocket (to that URL, with or without a resume query) as a console error: expected while a server is down, and only then. */
+/**
+ * Chromium logs each refused WebSocket (to that URL, with or without a resume query) as a console
+ * error: expected while a server is down, and only then. A refusing proxy shows as a refused or
+ * reset connection, or as one closed before the handshake's answer, depending on timing.
+ */
 let refusedUrl: string | undefined;
 const refused = (error: string): boolean =>
-  refusedUrl !== undefined && error.startsWith(`console: WebSocket connection to '${refusedUrl}`) && /net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|SOCKET_NOT_CONNECTED)$/.test(error);
+  refusedUrl !== undefined && error.startsWith(`console: WebSocket connection to '${refusedUrl}`) && /(net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|SOCKET_NOT_CONNECTED)|Connection closed before receiving a handshake response)$/.test(error);
 
 /** A server on `port` that takes sockets from pages served by the test's own server (their origin). */
 const allInOne = (port: number): Promise<AllInOne> =>
