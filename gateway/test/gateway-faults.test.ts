@@ -1,35 +1,24 @@
-import WebSocket from 'ws';
-import { createGateway, createGatewayServer, type Gateway } from '@cmf/gateway';
-import {
-  CmfError,
-  createLogger,
-  decodeRecord,
-  encodeCommand,
-  listen,
-  loadConfig,
-  MemoryBus,
-  Metrics,
-  topicSpecs,
-  WsInRecordSchema,
-  type Config,
-  type OutgoingRecord,
-  type PublishAck,
-  type WsInRecord,
-  type WsOutRecord,
-} from '@cmf/shared';
-import { Collector } from '../../test/support/collector.js';
+import { CmfError, encodeCommand, MemoryBus, PRESENCE_KEY, type OutgoingRecord, type PublishAck, type PublishOptions, type WsOutRecord } from '@cmf/shared';
 import { eventually } from '../../test/support/eventually.js';
 import { TestClient } from '../../test/support/test-client.js';
+import { closeAll, setup as setupWith, track, upgradeStatus, type Harness } from './support/gateway-harness.js';
 
-/** A memory bus whose ws-in can be taken down, slowed past deadlines, or made to stamp appends late. */
+/**
+ * A memory bus whose ws-in can be taken down, made to stamp appends late, or made to never
+ * acknowledge (then it gives up after the publish's timeout, as the Kafka bus does).
+ */
 class UnreliableBus extends MemoryBus {
-  mode: 'up' | 'down' | 'late' = 'up';
+  mode: 'up' | 'down' | 'late' | 'silent' = 'up';
   attempts = 0;
 
-  override async publish(topic: string, records: OutgoingRecord[]): Promise<PublishAck> {
+  override async publish(topic: string, records: OutgoingRecord[], options: PublishOptions = {}): Promise<PublishAck> {
     if (topic.startsWith('ws-in')) {
       this.attempts += 1;
       if (this.mode === 'down') throw new CmfError('bus-unavailable', 'broker away');
+      if (this.mode === 'silent' && records.some((r) => r.key !== PRESENCE_KEY)) {
+        await new Promise((resolve) => setTimeout(resolve, options.timeoutMs));
+        throw new CmfError('bus-unavailable', `not acknowledged within ${options.timeoutMs} ms`);
+      }
       if (this.mode === 'late') {
         await super.publish(topic, records);
         return { appendedAt: Date.now() + 60_000 };
@@ -39,69 +28,15 @@ class UnreliableBus extends MemoryBus {
   }
 }
 
-interface Harness {
-  bus: UnreliableBus;
-  config: Config;
-  gateway: Gateway;
-  url: string;
-  wsIn: Collector;
-  inRecords(): WsInRecord[];
-  command(command: WsOutRecord): Promise<void>;
-  close(): Promise<void>;
-}
+const setup = (env: Record<string, string> = {}): Promise<Harness<UnreliableBus>> => setupWith(env, new UnreliableBus());
 
-const open: { close(): Promise<unknown> }[] = [];
-
-async function setup(env: Record<string, string> = {}): Promise<Harness> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
-  const bus = new UnreliableBus();
-  await bus.ensureTopics(topicSpecs(config));
-  const wsIn = new Collector();
-  await bus.subscribe({ topic: config.topics.in, fromBeginning: true, onBatch: wsIn.onBatch });
-  const gateway = await createGateway({ bus, config, logger: createLogger('silent') });
-  const server = createGatewayServer(gateway, new Metrics());
-  const port = await listen(server, 0, '127.0.0.1');
-  const close = async () => {
-    await gateway.close();
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-    await bus.close();
-  };
-  open.push({ close });
-  return {
-    bus,
-    config,
-    gateway,
-    url: `ws://127.0.0.1:${port}`,
-    wsIn,
-    inRecords: () => wsIn.received.map((r) => decodeRecord(WsInRecordSchema, r.value ?? '')),
-    command: async (command) => {
-      await bus.publish(config.topics.out, [{ key: 'k', value: encodeCommand(command) }]);
-    },
-    close,
-  };
-}
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((o) => o.close()));
-});
-
-const statusOf = (url: string): Promise<number | undefined> =>
-  new Promise((resolve) => {
-    const ws = new WebSocket(url);
-    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode));
-    ws.once('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.once('error', () => resolve(undefined));
-  });
+afterEach(closeAll);
 
 describe('gateway when the bus fails', () => {
   test('a frame the bus refuses is answered at once with bus-unavailable and its ref; while down, the next is refused without trying', async () => {
     const h = await setup();
     const client = await TestClient.connect(h.url);
-    open.push(client);
+    track(client);
     h.bus.mode = 'down';
     const sent = Date.now();
     client.send({ type: 'broadcast', message: 'one', ref: 'first' });
@@ -119,13 +54,13 @@ describe('gateway when the bus fails', () => {
   test('while the bus is known down, upgrades get 503; after a heartbeat gets through, connections and frames flow again', async () => {
     const h = await setup({ GATEWAY_HEARTBEAT_MS: '100' });
     const client = await TestClient.connect(h.url);
-    open.push(client);
+    track(client);
     h.bus.mode = 'down';
     client.send({ type: 'broadcast', message: 'lost', ref: 'x' });
     await client.next('error', (f) => f.ref === 'x');
-    expect(await statusOf(h.url)).toBe(503);
+    expect(await upgradeStatus(h.url)).toBe(503);
     h.bus.mode = 'up';
-    await eventually(async () => (await statusOf(h.url)) === 101, { timeoutMs: 2000, what: 'upgrades accepted again' });
+    await eventually(async () => (await upgradeStatus(h.url)) === 101, { timeoutMs: 2000, what: 'upgrades accepted again' });
     client.send({ type: 'broadcast', message: 'back', ref: 'y' });
     await h.wsIn.until(() => h.inRecords().some((r) => r.kind === 'frame' && r.data.includes('"back"')));
     expect(client.of('error').filter((f) => f.ref === 'y')).toHaveLength(0);
@@ -137,18 +72,31 @@ describe('gateway when the bus fails', () => {
     const client = await TestClient.connect(h.url);
     expect(await client.closed).toEqual({ code: 1013, reason: 'Message bus unavailable' });
     // Now the outage is known: the next upgrade is refused before any socket exists.
-    expect(await statusOf(h.url)).toBe(503);
+    expect(await upgradeStatus(h.url)).toBe(503);
   });
 
   test('an acknowledgement stamped after the deadline means the worker drops the frame: the client is told bus-unavailable', async () => {
     const h = await setup();
     const client = await TestClient.connect(h.url);
-    open.push(client);
+    track(client);
     h.bus.mode = 'late';
     client.send({ type: 'broadcast', message: 'too late', ref: 'late' });
     await client.next('error', (f) => f.ref === 'late' && f.code === 'bus-unavailable');
     const relayed = h.inRecords().find((r) => r.kind === 'frame' && r.data.includes('too late'));
     expect(relayed).toMatchObject({ kind: 'frame', deadline: expect.any(Number) });
+  });
+
+  test('an acknowledgement that does not come: the gateway waits 800 ms past the deadline, then refuses within PUBLISH_TIMEOUT_MS + 1 s', async () => {
+    const h = await setup();
+    const client = await TestClient.connect(h.url);
+    track(client);
+    h.bus.mode = 'silent';
+    const sent = Date.now();
+    client.send({ type: 'broadcast', message: 'unheard', ref: 'silent' });
+    await client.next('error', (f) => f.ref === 'silent' && f.code === 'bus-unavailable', 10_000);
+    const waited = Date.now() - sent;
+    expect(waited).toBeGreaterThanOrEqual(h.config.PUBLISH_TIMEOUT_MS + 800);
+    expect(waited).toBeLessThanOrEqual(h.config.PUBLISH_TIMEOUT_MS + 1000);
   });
 
   test('a gateway frozen past GATEWAY_TIMEOUT_MS relays nothing its sockets sent meanwhile and closes them with 1012', async () => {
@@ -164,7 +112,7 @@ describe('gateway when the bus fails', () => {
     expect((await client.closed).code).toBe(1012);
     expect(h.inRecords().some((r) => r.kind === 'frame' && r.data.includes('from the freeze'))).toBe(false);
     const fresh = await TestClient.connect(h.url);
-    open.push(fresh);
+    track(fresh);
     fresh.send({ type: 'broadcast', message: 'after' });
     await h.wsIn.until(() => h.inRecords().some((r) => r.kind === 'frame' && r.data.includes('"after"')));
   });
@@ -173,8 +121,8 @@ describe('gateway when the bus fails', () => {
 describe('gateway presence subscriptions', () => {
   test('?presence= must be full, delta or none: anything else is refused with 400 before any socket exists', async () => {
     const h = await setup();
-    expect(await statusOf(`${h.url}/?presence=sometimes`)).toBe(400);
-    for (const mode of ['full', 'delta', 'none']) expect(await statusOf(`${h.url}/?presence=${mode}`)).toBe(101);
+    expect(await upgradeStatus(`${h.url}/?presence=sometimes`)).toBe(400);
+    for (const mode of ['full', 'delta', 'none']) expect(await upgradeStatus(`${h.url}/?presence=${mode}`)).toBe(101);
     await h.wsIn.until(() => h.inRecords().filter((r) => r.kind === 'connect').length === 3);
     expect(h.inRecords().flatMap((r) => (r.kind === 'connect' ? [r.presence] : []))).toEqual(['full', 'delta', 'none']);
   });
@@ -184,7 +132,7 @@ describe('gateway presence subscriptions', () => {
     const full = await TestClient.connect(`${h.url}/?presence=full`);
     const delta = await TestClient.connect(`${h.url}/?presence=delta`);
     const none = await TestClient.connect(`${h.url}/?presence=none`);
-    open.push(full, delta, none);
+    track(full, delta, none);
     const list = JSON.stringify({ type: 'client-list', clients: ['x'] });
     const notice = JSON.stringify({ type: 'client-connected', clientId: 'x' });
     const end = JSON.stringify({ type: 'kafka', from: 'x', message: 'end', timestamp: 1, id: 'e' });
@@ -202,7 +150,7 @@ describe('gateway delivery', () => {
   test('frames of every length class (7, 16 and 64-bit) arrive intact', async () => {
     const h = await setup();
     const client = await TestClient.connect(h.url);
-    open.push(client);
+    track(client);
     const sizes = [0, 125, 126, 65_535, 65_536, 300_000];
     for (const [i, n] of sizes.entries()) {
       await h.command({ kind: 'deliver', id: `s${i}`, target: { type: 'all' }, frame: JSON.stringify({ type: 'kafka', from: 'x', message: 'm'.repeat(n), timestamp: 1, id: `s${i}` }) });
@@ -214,7 +162,7 @@ describe('gateway delivery', () => {
   test('in one batch each socket gets its frames in command order: shared, own, excepted and kicked', async () => {
     const h = await setup();
     const [a, b, c] = await Promise.all([TestClient.connect(h.url), TestClient.connect(h.url), TestClient.connect(h.url)]);
-    open.push(a!, b!, c!);
+    track(a!, b!, c!);
     const kafka = (id: string) => JSON.stringify({ type: 'kafka', from: 'x', message: id, timestamp: 1, id });
     const direct = (id: string) => JSON.stringify({ type: 'direct', from: 'x', message: id, timestamp: 1, id });
     const commands: WsOutRecord[] = [

@@ -18,8 +18,8 @@ import {
 import { Collector } from '../../../test/support/collector.js';
 
 /** A gateway alone on the memory bus, with the rules its configuration asks for: the test plays the worker. */
-export interface Harness {
-  bus: MemoryBus;
+export interface Harness<B extends MemoryBus = MemoryBus> {
+  bus: B;
   config: Config;
   gateway: Gateway;
   server: Server;
@@ -47,13 +47,13 @@ export function track(...items: { close(): Promise<unknown> }[]): void {
   open.unshift(...items);
 }
 
-export async function setup(env: Record<string, string> = {}): Promise<Harness> {
+/** `bus`: a memory bus of the test's own (one that fails on purpose, say); a plain one by default. */
+export async function setup<B extends MemoryBus = MemoryBus>(env: Record<string, string> = {}, bus: B = new MemoryBus() as B): Promise<Harness<B>> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger('debug', 'test', 'json', (line) => {
     logs.push(JSON.parse(line) as Record<string, unknown>);
   });
-  const bus = new MemoryBus();
   await bus.ensureTopics(topicSpecs(config));
   const wsIn = new Collector();
   await bus.subscribe({ topic: config.topics.in, fromBeginning: true, onBatch: wsIn.onBatch });
