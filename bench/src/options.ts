@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SERVER_NAMES, type ServerName } from './servers/server.js';
 
@@ -12,6 +13,8 @@ export interface Options {
   /** ?presence=<mode> on CMF clients' URL; undefined: CMF's default. */
   cmfPresence?: string;
   cmfEnv: Record<string, string>;
+  /** Where CMF's processes write V8 CPU profiles (--cpu-prof); undefined: not profiled. */
+  cmfProfileDir?: string;
   serverCpus?: string;
   generatorCpus?: string;
   payloadBytes: number;
@@ -31,6 +34,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --runs N               times each scenario runs on each server, interleaved (default 2; smoke 1)
   --cmf-presence MODE    CMF clients connect with ?presence=MODE (none, delta, full); default: no query
   --env KEY=VALUE        extra environment for CMF's processes (repeatable), e.g. --env GATEWAY_TIMEOUT_MS=60000
+  --cmf-profile DIR      CMF's processes write V8 CPU profiles into DIR (node --cpu-prof), one per process
   --server-cpus LIST     taskset CPU list of the servers (default 0; "" not pinned)
   --generator-cpus LIST  taskset CPU list of the load generator (default 1; "" not pinned)
   --payload N            message text length in bytes (default 100)
@@ -65,6 +69,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): Options | '
       runs: { type: 'string' },
       'cmf-presence': { type: 'string' },
       env: { type: 'string', multiple: true, default: [] },
+      'cmf-profile': { type: 'string' },
       'server-cpus': { type: 'string', default: '0' },
       'generator-cpus': { type: 'string', default: '1' },
       payload: { type: 'string', default: '100' },
@@ -97,6 +102,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): Options | '
     runs: values.runs ? positiveInt(values.runs, '--runs') : values.smoke ? 1 : 2,
     cmfPresence: presence,
     cmfEnv,
+    cmfProfileDir: values['cmf-profile'] ? resolve(values['cmf-profile']) : undefined,
     serverCpus: values['server-cpus'] || undefined,
     generatorCpus: values['generator-cpus'] || undefined,
     payloadBytes,

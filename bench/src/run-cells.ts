@@ -72,6 +72,7 @@ export class CellRunner {
       tools: this.tools,
       serverCpus: this.opts.serverCpus,
       cmfEnv: this.opts.cmfEnv,
+      cmfNodeArgs: this.opts.cmfProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.opts.cmfProfileDir}`] : [],
       cmfQuery: this.opts.cmfPresence ? `?presence=${this.opts.cmfPresence}` : '',
       instance: ++this.instance,
       kafka: async () => (this.broker ??= startKafkaBroker(this.root)),

@@ -120,8 +120,10 @@ export class CommandExecutor {
       // A slow consumer is cut off by write itself.
       if (conn.write(out.bytes, maxBufferedBytes) === 'sent') counters.framesOut += out.frames;
     };
-    if (p.reachesEveryone) for (const conn of registry.all()) visit(conn);
-    else for (const conn of p.personalConnections()) visit(conn);
+    const classes = p.classesReached();
+    for (const cls of classes) for (const conn of registry.ofClass(cls)) visit(conn);
+    // Those of other classes (a class's own sockets were visited above, personal frames included).
+    for (const conn of p.personalConnections()) if (!classes.includes(conn.presence)) visit(conn);
   }
 
   private close(p: DeliveryPlan, ends: Ends): void {

@@ -9,6 +9,12 @@ export function wantsPresence(filter: Extract<Target, { type: 'all' }>['presence
 /** This gateway's open connections by client id, and the client ids it hands out. */
 export class ConnectionRegistry {
   private readonly byId = new Map<string, Connection>();
+  /** By presence class too, so a batch of presence notices visits only the sockets that want them. */
+  private readonly byClass = new Map<PresenceMode, Set<Connection>>([
+    ['full', new Set()],
+    ['delta', new Set()],
+    ['none', new Set()],
+  ]);
   private sequence = 0;
 
   constructor(private readonly gatewayId: string) {}
@@ -23,11 +29,16 @@ export class ConnectionRegistry {
   }
 
   add(conn: Connection): void {
+    const old = this.byId.get(conn.id);
+    if (old) this.byClass.get(old.presence)!.delete(old);
     this.byId.set(conn.id, conn);
+    this.byClass.get(conn.presence)!.add(conn);
   }
 
   remove(conn: Connection): void {
-    if (this.byId.get(conn.id) === conn) this.byId.delete(conn.id);
+    if (this.byId.get(conn.id) !== conn) return;
+    this.byId.delete(conn.id);
+    this.byClass.get(conn.presence)!.delete(conn);
   }
 
   get(id: string): Connection | undefined {
@@ -40,6 +51,11 @@ export class ConnectionRegistry {
 
   all(): IterableIterator<Connection> {
     return this.byId.values();
+  }
+
+  /** The connections that asked for `mode`. */
+  ofClass(mode: PresenceMode): ReadonlySet<Connection> {
+    return this.byClass.get(mode)!;
   }
 
   /** The connections a command targets; a generator, so a broadcast builds no array per command. */

@@ -64,10 +64,9 @@ export class DeliveryPlan {
     return this.personal.get(conn)?.kicked === true;
   }
 
-  /** Whether some frame goes to every socket of a class: then every socket must be visited. */
-  get reachesEveryone(): boolean {
-    for (const frames of this.shared.values()) if (frames.length > 0) return true;
-    return false;
+  /** The classes some frame goes to every socket of: all their sockets must be visited. */
+  classesReached(): PresenceMode[] {
+    return CLASSES.filter((c) => this.shared.get(c)!.length > 0);
   }
 
   /** The sockets with frames of their own or missing ones. */

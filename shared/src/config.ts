@@ -114,6 +114,13 @@ export const ConfigSchema = z.object({
   /** At most one full client list per this long, however many clients come and go. */
   PRESENCE_LIST_INTERVAL_MS: positiveInt.default(1_000),
   /**
+   * Notices (`client-connected` / `client-disconnected`) that go out one by one per
+   * PRESENCE_LIST_INTERVAL_MS; changes beyond them in that interval are summed up in one capped
+   * `client-list` when it ends, so a connect storm costs each client a bounded number of bytes.
+   */
+  // The held notices live in one presence record: 5,000 stay far below a broker's 1 MB record limit.
+  PRESENCE_NOTICE_MAX: positiveInt.max(5_000).default(100),
+  /**
    * Let unauthenticated clients send `kick-one` and `kick-all` (the original protocol); false
    * answers them with `forbidden`. Unset: true, unless ADMIN_TOKEN or JWT authentication is
    * configured (see loadConfig), so that one kick path is never protected while the other is open.

@@ -111,6 +111,12 @@ describe('loadConfig', () => {
       expect(configError({ CLIENT_BURST: '63' }).message).toContain('CLIENT_BURST=63 is below the 64 tokens');
       expect(loadConfig({ CLIENT_BURST: '16', MAX_PAYLOAD_BYTES: '16384' }).CLIENT_BURST).toBe(16);
     });
+
+    test('PRESENCE_NOTICE_MAX: 100 by default, at most 5,000 (the held notices share one presence record)', () => {
+      expect(loadConfig({}).PRESENCE_NOTICE_MAX).toBe(100);
+      expect(loadConfig({ PRESENCE_NOTICE_MAX: '5000' }).PRESENCE_NOTICE_MAX).toBe(5000);
+      expect(configError({ PRESENCE_NOTICE_MAX: '5001' }).message).toContain('PRESENCE_NOTICE_MAX');
+    });
   });
 
   test('variables it does not know are ignored', () => {

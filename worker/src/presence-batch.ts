@@ -23,8 +23,10 @@ export interface PresencePolicy {
   timeoutMs: number;
   /** Full client lists go to `?presence=full` sockets only while the cluster has at most this many clients. */
   fullListMax: number;
-  /** At most one full client list per this long. */
+  /** At most one full client list per this long; also the window notices are counted in. */
   listIntervalMs: number;
+  /** Notices sent one by one per window; the window's further changes are summed up in one capped list. */
+  noticeMax: number;
   /** How often workers tick; expiry runs on ticks, so it starts one tick early to finish within timeoutMs. */
   tickMs: number;
   /** A resumable client whose connection ended abnormally stays listed this long (RESUME_GRACE_MS). */
@@ -50,6 +52,8 @@ interface Change {
   presence: PresenceMode;
 }
 
+type HeldChange = PresenceState['held'][number];
+
 /**
  * Applies presence events in log order on top of the presence view. Only the worker that owns
  * the presence key's partition runs this, one batch at a time, and the view is synced before
@@ -59,7 +63,11 @@ interface Change {
  * What clients receive (the README's protocol section says the same):
  * - a newcomer: its own `client-list` (the oldest `fullListMax` ids, with `total` and `truncated`
  *   when there are more), unless it asked for `?presence=none`;
- * - every `full` or `delta` socket: `client-connected` / `client-disconnected` for each change;
+ * - every `full` or `delta` socket: `client-connected` / `client-disconnected` for each change,
+ *   up to `noticeMax` per window of `listIntervalMs`; changes beyond that in a window are not
+ *   announced one by one: when the window ends, those sockets get one capped `client-list` (the
+ *   newcomer's kind) instead. So a connect storm costs each client at most `noticeMax` notices and
+ *   one list per window, not one notice per connect;
  * - every `full` socket, while the cluster has at most `fullListMax` clients: the whole
  *   `client-list` after changes, at most once per `listIntervalMs` (ticks send one that is due).
  * The original order holds for each client: on connect `welcome`, list, `client-connected`; on
@@ -98,7 +106,7 @@ export class PresenceBatch {
   ) {
     const clock = view.clock();
     // A retry starts from the state its first attempt started from, so it decides the same.
-    this.before = clock ? (clock.batch === firstSource ? clock.before : { at: clock.at, listAt: clock.listAt, listPending: clock.listPending }) : { at: 0, listAt: 0, listPending: false };
+    this.before = clock ? (clock.batch === firstSource ? clock.before : stateOf(clock)) : { at: 0, noticeAt: 0, held: [], summaryPending: false };
     this.state = { ...this.before };
   }
 
@@ -352,33 +360,66 @@ export class PresenceBatch {
     return total > clients.length ? { type: 'client-list', clients, total, truncated: true } : { type: 'client-list', clients };
   }
 
-  /** Notices take ids from the record that caused them, so a retry repeats them exactly. */
+  /**
+   * Newcomers get their lists now; notices wait, so that a burst of changes costs each socket one
+   * write per `listIntervalMs`: the first change after a quiet interval goes out at once, later
+   * ones with the next batch or tick after the interval. Notices take ids from the record that
+   * caused them, so a retry repeats them exactly.
+   */
   private flush(emit: Emitter): void {
-    const changed = this.connected.length > 0 || this.disconnected.length > 0;
-    if (changed) this.state.listPending = true;
-    const deltas = { type: 'all', presence: 'delta' } as const;
-    for (const { clientId, source } of this.disconnected) {
-      emit.deliver(PRESENCE_KEY, deltas, { type: 'client-disconnected', clientId }, `${source}-gone-${clientId}`);
-    }
-    const fullList = this.state.listPending && this.latest - this.state.listAt >= this.policy.listIntervalMs && this.clientCount() <= this.policy.fullListMax;
+    for (const { clientId, source } of this.disconnected) this.hold({ clientId, source, change: 'gone' });
+    for (const { clientId, source } of this.connected) this.hold({ clientId, source, change: 'new' });
+    const { held, summaryPending, noticeAt } = this.state;
+    // noticeAt 0: none went out yet.
+    const due = (held.length > 0 || summaryPending) && (noticeAt === 0 || this.latest - noticeAt >= this.policy.listIntervalMs);
+    const small = this.clientCount() <= this.policy.fullListMax;
     let list: ClientListFrame | undefined;
     const listFrame = (): ClientListFrame => (list ??= this.listFrame());
     for (const { clientId, source, presence } of this.connected) {
       // A `full` newcomer gets the full list below, with everyone else.
-      if (presence === 'delta' || (presence === 'full' && !fullList)) {
+      if (presence === 'delta' || (presence === 'full' && !(due && small))) {
         emit.deliver(PRESENCE_KEY, { type: 'clients', ids: [clientId] }, listFrame(), `${source}-list-${clientId}`);
       }
     }
-    if (fullList) {
-      emit.deliver(PRESENCE_KEY, { type: 'all', presence: 'full' }, listFrame());
-      this.state.listAt = this.latest;
-      this.state.listPending = false;
-    }
-    for (const { clientId, source } of this.connected) {
-      emit.deliver(PRESENCE_KEY, deltas, { type: 'client-connected', clientId }, `${source}-new-${clientId}`);
-    }
-    if (this.clientCount() > this.policy.fullListMax) this.state.listPending = false;
+    if (due) this.announce(emit, small, listFrame);
     this.connected = [];
     this.disconnected = [];
   }
+
+  /** The held notices (the full list amid them while the cluster is small), or the capped list that replaces them. */
+  private announce(emit: Emitter, small: boolean, listFrame: () => ClientListFrame): void {
+    const deltas = { type: 'all', presence: 'delta' } as const;
+    if (this.state.summaryPending) {
+      emit.deliver(PRESENCE_KEY, deltas, listFrame());
+    } else {
+      const notice = (h: HeldChange, type: 'client-connected' | 'client-disconnected'): void =>
+        emit.deliver(PRESENCE_KEY, deltas, { type, clientId: h.clientId }, `${h.source}-${h.change}-${h.clientId}`);
+      for (const h of this.state.held) if (h.change === 'gone') notice(h, 'client-disconnected');
+      if (small) emit.deliver(PRESENCE_KEY, { type: 'all', presence: 'full' }, listFrame());
+      for (const h of this.state.held) if (h.change === 'new') notice(h, 'client-connected');
+    }
+    this.state.noticeAt = this.latest;
+    this.state.held = [];
+    this.state.summaryPending = false;
+  }
+
+  /** A change to announce; past `noticeMax` held, the next announcement is a list instead. */
+  private hold(change: HeldChange): void {
+    const { held, summaryPending } = this.state;
+    if (summaryPending) return;
+    // Gone before it was announced: nobody needs to hear of it.
+    const unannounced = change.change === 'gone' ? held.findIndex((h) => h.change === 'new' && h.clientId === change.clientId) : -1;
+    if (unannounced >= 0) this.state.held = held.filter((_, i) => i !== unannounced);
+    else if (held.length < this.policy.noticeMax) this.state.held = [...held, change];
+    else {
+      // The list replaces them: the state record stays small however long the burst.
+      this.state.held = [];
+      this.state.summaryPending = true;
+    }
+  }
+}
+
+/** The state part of a clock record. */
+function stateOf({ at, noticeAt, held, summaryPending }: PresenceState): PresenceState {
+  return { at, noticeAt, held, summaryPending };
 }

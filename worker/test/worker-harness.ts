@@ -109,6 +109,9 @@ export const BASE_ENV = {
   // far inside GATEWAY_TIMEOUT_MS of T: only records stamped later than T + timeout expire anything.
   GATEWAY_HEARTBEAT_MS: '20',
   GATEWAY_TIMEOUT_MS: '60000',
+  // Notices go out with the first record at least this long after the last ones: most tests look
+  // at what is announced, not when (the tests of coalescing set their own).
+  PRESENCE_LIST_INTERVAL_MS: '1',
   LOG_LEVEL: 'silent',
 };
 

@@ -549,16 +549,44 @@ describe('worker', () => {
       expect(lists(h).filter((c) => c.target?.type === 'clients' && c.target.ids.includes('client-none-1'))).toHaveLength(0);
     });
 
-    test('full lists are coalesced: a second connect within PRESENCE_LIST_INTERVAL_MS gets its own list, and a tick sends the full one later', async () => {
+    test('announcements are coalesced: a second connect within PRESENCE_LIST_INTERVAL_MS gets its own list at once, its notice and the full list go out with the next record after the interval', async () => {
       const h = await setup({ PRESENCE_LIST_INTERVAL_MS: '1000' });
       await h.connect('a', 'g1', T);
-      await h.connect('b', 'g1', T + 10);
+      await h.send({ kind: 'connect', clientId: 'b', gateway: 'g1', at: T + 10 });
+      await h.waitFor((c) => c.target?.type === 'clients' && c.target.ids[0] === 'b');
       const toEveryone = () => lists(h).filter((c) => c.target?.type === 'all');
       expect(toEveryone().map((c) => c.frame)).toEqual([{ type: 'client-list', clients: ['a'] }]);
       expect(lists(h).at(-1)).toMatchObject({ target: { type: 'clients', ids: ['b'] }, frame: { type: 'client-list', clients: ['a', 'b'] } });
+      expect(h.commands().filter(isFrame('client-connected')).map((c) => c.frame)).toEqual([{ type: 'client-connected', clientId: 'a' }]);
       await h.send({ kind: 'tick', at: T + 1010 });
-      await h.out.until(() => toEveryone().length === 2);
+      await h.waitFor(connectedNotice('b'));
       expect(toEveryone()[1]).toMatchObject({ target: { type: 'all', presence: 'full' }, frame: { type: 'client-list', clients: ['a', 'b'] } });
+      // The list, then the notice: the original order.
+      const types = h.commands().map((c) => c.frame?.type);
+      expect(types.lastIndexOf('client-list')).toBeLessThan(types.lastIndexOf('client-connected'));
+    });
+
+    test('a burst past PRESENCE_NOTICE_MAX in one interval: no notice per change, one capped list to full and delta sockets instead', async () => {
+      const h = await setup({ PRESENCE_LIST_INTERVAL_MS: '1000', PRESENCE_NOTICE_MAX: '3', PRESENCE_FULL_LIST_MAX: '4' });
+      await h.connect('c0', 'g1', T);
+      await h.send(...Array.from({ length: 10 }, (_, i): WsInRecord => ({ kind: 'connect', clientId: `c${i + 1}`, gateway: 'g1', at: T + 1 + i })));
+      await h.waitFor((c) => c.target?.type === 'clients' && c.target.ids[0] === 'c10');
+      expect(h.commands().filter(isFrame('client-connected'))).toHaveLength(1);
+      await h.send({ kind: 'tick', at: T + 1020 });
+      const summary = await h.waitFor((c) => c.frame?.type === 'client-list' && c.target?.type === 'all' && (c.frame as { total?: number }).total === 11);
+      expect(summary).toMatchObject({ target: { type: 'all', presence: 'delta' }, frame: { clients: ['c0', 'c1', 'c2', 'c3'], truncated: true } });
+      // Each socket got one notice and two lists for 11 connects; every newcomer its own list.
+      expect(h.commands().filter(isFrame('client-connected'))).toHaveLength(1);
+      expect(lists(h).filter((c) => c.target?.type === 'all')).toHaveLength(2);
+      expect(lists(h).filter((c) => c.target?.type === 'clients')).toHaveLength(10);
+    });
+
+    test('a client that comes and goes within one interval is never announced to others', async () => {
+      const h = await setup({ PRESENCE_LIST_INTERVAL_MS: '1000' });
+      await h.connect('a', 'g1', T);
+      await h.send({ kind: 'connect', clientId: 'blink', gateway: 'g1', at: T + 5 }, { kind: 'disconnect', clientId: 'blink', gateway: 'g1', at: T + 6 });
+      await h.connect('c', 'g1', T + 2000);
+      expect(h.commands().filter((c) => c.frame && 'clientId' in c.frame && c.frame.clientId === 'blink')).toEqual([]);
     });
 
     test('beyond PRESENCE_FULL_LIST_MAX no full list goes out; a newcomer gets the oldest ids with total and truncated', async () => {

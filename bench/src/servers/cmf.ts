@@ -24,7 +24,7 @@ async function ready(name: string, port: number, procs: Started[]): Promise<void
 /** `npm start`'s server: gateway, worker and admin API in one process, on the memory bus. */
 export async function startCmfMemory(ctx: ServerContext): Promise<RunningServer> {
   const port = await freePort();
-  const server = startProcess('cmf-memory', process.execPath, [join(ctx.root, 'all-in-one/dist/main.js')], {
+  const server = startProcess('cmf-memory', process.execPath, [...ctx.cmfNodeArgs, join(ctx.root, 'all-in-one/dist/main.js')], {
     cpus: ctx.serverCpus,
     env: cmfEnv(ctx, port, { KAFKA_BROKERS: '' }),
   });
@@ -74,7 +74,7 @@ export async function startCmfKafka(ctx: ServerContext): Promise<RunningServer> 
 async function startCmfKafkaOnce(ctx: ServerContext, kafkaEnv: Record<string, string>, brokerPid: number): Promise<RunningServer> {
   const [workerPort, gatewayPort] = [await freePort(), await freePort()];
   // The worker first: it creates the topics.
-  const worker = startProcess('cmf worker', process.execPath, [join(ctx.root, 'worker/dist/main.js')], {
+  const worker = startProcess('cmf worker', process.execPath, [...ctx.cmfNodeArgs, join(ctx.root, 'worker/dist/main.js')], {
     env: cmfEnv(ctx, workerPort, kafkaEnv),
   });
   try {
@@ -86,7 +86,7 @@ async function startCmfKafkaOnce(ctx: ServerContext, kafkaEnv: Record<string, st
     await stopProcess(worker, SERVER_STOP_GRACE_MS);
     throw new Error(`${(err as Error).message}\n${worker.stderrTail()}`);
   }
-  const gateway = startProcess('cmf gateway', process.execPath, [join(ctx.root, 'gateway/dist/main.js')], {
+  const gateway = startProcess('cmf gateway', process.execPath, [...ctx.cmfNodeArgs, join(ctx.root, 'gateway/dist/main.js')], {
     cpus: ctx.serverCpus,
     env: cmfEnv(ctx, gatewayPort, kafkaEnv),
   });

@@ -15,6 +15,8 @@ export interface ServerContext {
   kafka(): Promise<KafkaBroker>;
   /** Extra environment for CMF's processes (--env). */
   cmfEnv: Record<string, string>;
+  /** Node's arguments before the script for CMF's processes (--cpu-prof when profiling). */
+  cmfNodeArgs: string[];
   /** Query string CMF clients connect with ("" or "?presence=none"). */
   cmfQuery: string;
   /** A number unique to this start within the run (topic and group names). */

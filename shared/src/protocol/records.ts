@@ -322,9 +322,12 @@ export const DepartedPresenceSchema = z.object({
 export const PresenceStateSchema = z.object({
   /** The newest liveness time (heartbeat, tick) the owner has processed: a long gap after it is a stall, not silence. */
   at,
-  /** When the last full client list went out, and whether a change since then still owes one. */
-  listAt: at,
-  listPending: z.boolean(),
+  /** When presence notices last went out: at most once per PRESENCE_LIST_INTERVAL_MS. */
+  noticeAt: at.default(0),
+  /** Changes waiting for the next notices (at most PRESENCE_NOTICE_MAX), in the order they happened. */
+  held: z.array(z.object({ clientId: z.string(), source: z.string(), change: z.enum(['new', 'gone']) })).default([]),
+  /** More changes than PRESENCE_NOTICE_MAX came in one interval: a capped list replaces the held notices. */
+  summaryPending: z.boolean().default(false),
 });
 
 export const PresenceClockSchema = z.object({
