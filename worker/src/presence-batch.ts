@@ -367,6 +367,7 @@ export class PresenceBatch {
    * caused them, so a retry repeats them exactly.
    */
   private flush(emit: Emitter): void {
+    // A client's connect and disconnect in one batch are flushed apart (see remove), so this keeps their order.
     for (const { clientId, source } of this.disconnected) this.hold({ clientId, source, change: 'gone' });
     for (const { clientId, source } of this.connected) this.hold({ clientId, source, change: 'new' });
     const { held, summaryPending, noticeAt } = this.state;
@@ -386,17 +387,25 @@ export class PresenceBatch {
     this.disconnected = [];
   }
 
-  /** The held notices (the full list amid them while the cluster is small), or the capped list that replaces them. */
+  /** The held notices (with the full list while the cluster is small), or the capped list that replaces them. */
   private announce(emit: Emitter, small: boolean, listFrame: () => ClientListFrame): void {
     const deltas = { type: 'all', presence: 'delta' } as const;
     if (this.state.summaryPending) {
       emit.deliver(PRESENCE_KEY, deltas, listFrame());
     } else {
-      const notice = (h: HeldChange, type: 'client-connected' | 'client-disconnected'): void =>
-        emit.deliver(PRESENCE_KEY, deltas, { type, clientId: h.clientId }, `${h.source}-${h.change}-${h.clientId}`);
-      for (const h of this.state.held) if (h.change === 'gone') notice(h, 'client-disconnected');
-      if (small) emit.deliver(PRESENCE_KEY, { type: 'all', presence: 'full' }, listFrame());
-      for (const h of this.state.held) if (h.change === 'new') notice(h, 'client-connected');
+      // In the order they happened, the list (the state after them all) before the first connect:
+      // the original order, `client-disconnected` then the list, the list then `client-connected`.
+      let listed = !small;
+      const list = (): void => {
+        emit.deliver(PRESENCE_KEY, { type: 'all', presence: 'full' }, listFrame());
+        listed = true;
+      };
+      for (const { change, clientId, source } of this.state.held) {
+        if (change === 'new' && !listed) list();
+        const type = change === 'new' ? 'client-connected' : 'client-disconnected';
+        emit.deliver(PRESENCE_KEY, deltas, { type, clientId }, `${source}-${change}-${clientId}`);
+      }
+      if (!listed) list();
     }
     this.state.noticeAt = this.latest;
     this.state.held = [];
@@ -407,10 +416,7 @@ export class PresenceBatch {
   private hold(change: HeldChange): void {
     const { held, summaryPending } = this.state;
     if (summaryPending) return;
-    // Gone before it was announced: nobody needs to hear of it.
-    const unannounced = change.change === 'gone' ? held.findIndex((h) => h.change === 'new' && h.clientId === change.clientId) : -1;
-    if (unannounced >= 0) this.state.held = held.filter((_, i) => i !== unannounced);
-    else if (held.length < this.policy.noticeMax) this.state.held = [...held, change];
+    if (held.length < this.policy.noticeMax) this.state.held = [...held, change];
     else {
       // The list replaces them: the state record stays small however long the burst.
       this.state.held = [];
