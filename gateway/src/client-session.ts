@@ -1,8 +1,8 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { CloseCodes, refOf, type ErrorFrame, type FrameAuth, type Logger, type Metrics, type PresenceMode, type WelcomeFrame } from '@cmf/shared';
-import { closeListener, protocolCloseCode } from './close-listener.js';
-import { Connection } from './connection.js';
+import { protocolCloseCode } from './close-listener.js';
+import { Connection, type CloseListener } from './connection.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import { createFrameGuard, type FrameLimits } from './frame-guard.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
@@ -23,6 +23,8 @@ export interface SessionDeps {
   tokens: ResumeTokens | undefined;
   /** The gateway's ws-out position now. */
   position(): string;
+  /** Told as each connection begins to close (one for all connections: a closure per socket costs memory). */
+  onClose: CloseListener;
 }
 
 /** What the upgrade decided about a connection before it became a socket. */
@@ -75,7 +77,7 @@ function refusal(text: string): string {
 /** A connection object for a socket the upgrade admitted: a new client's, or (with `clientId`) a resuming one's. */
 export function newConnection(ws: WebSocket, socket: Duplex, { presence, auth }: Admitted, deps: SessionDeps, clientId?: string): Connection {
   const next = deps.registry.next();
-  const options = { presence, auth, onClose: closeListener(deps.counters, deps.log), position: deps.position() };
+  const options = { presence, auth, onClose: deps.onClose, position: deps.position() };
   return new Connection(clientId ?? next.clientId, next.connectionId, ws, socket, options);
 }
 

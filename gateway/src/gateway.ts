@@ -14,6 +14,7 @@ import {
   type RangeReader,
 } from '@cmf/shared';
 import { announceDisconnect, openSession, type SessionDeps } from './client-session.js';
+import { closeListener } from './close-listener.js';
 import { CommandExecutor } from './command-executor.js';
 import type { Connection } from './connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
@@ -144,7 +145,7 @@ export async function createGateway({ bus, config, logger, metrics = new Metrics
   const tokens = resumeTokensOf(config, log);
   let accepting = false;
   const limits = { ratePerS: config.CLIENT_RATE_PER_S, burst: config.CLIENT_BURST, abuseS: config.CLIENT_ABUSE_S };
-  const session: SessionDeps = { registry, relay, counters, metrics, log, maxBufferedBytes, limits, tokens, position: streamAt, frozen: () => liveness.frozen() };
+  const session: SessionDeps = { registry, relay, counters, metrics, log, maxBufferedBytes, limits, tokens, position: streamAt, frozen: () => liveness.frozen(), onClose: closeListener(counters, log) };
   const { resumptions, seen, kicked, closeReader } = resumeSide({ bus, config, gatewayId: id, position, session });
   const { onBatch } = new CommandExecutor({ gatewayId: id, registry, counters, log, maxBufferedBytes, position, seen, resumptions, kicked });
   const subscription = await bus.subscribe({ topic: config.topics.out, label: `${config.GATEWAY_GROUP_PREFIX}-${id}`, startAt: start, onBatch });

@@ -54,8 +54,11 @@ export function upgradeHandler(deps: UpgradeHandlerDeps): (req: IncomingMessage,
     }
     return presenceModeOf(req) ? { ok: true } : { ok: false, status: 400, reason: 'presence must be full, delta or none' };
   };
+  // One listener for every socket: a closure made per upgrade would share (and keep, for the
+  // socket's whole life) the scope holding its request, headers and all.
+  const onSocketError = (err: Error): void => log.debug('upgrade socket error', { err });
   return (req, socket, head) => {
-    socket.on('error', (err) => log.debug('upgrade socket error', { err }));
+    socket.on('error', onSocketError);
     const own = ownChecks(req);
     if (!own.ok) return refuse(req, socket, own.status, own.reason);
     const presence = presenceModeOf(req)!;

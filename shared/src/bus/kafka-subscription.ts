@@ -29,9 +29,14 @@ const BROKER_SAFE_SESSION_TIMEOUT_MS = 10_000;
  * success, and comes back by itself after any crash, including those kafkajs gives up on (a broker
  * restart can leave it without a group coordinator for good otherwise).
  */
+/** Batches of different partitions handled at once by one subscriber. */
+const PARTITIONS_AT_ONCE = 16;
+
 export class KafkaSubscription {
   private consumer: Consumer | undefined;
   private readonly active = new Set<Promise<void>>();
+  /** Commits in flight, one after another so they land in order. */
+  private commits: Promise<void> = Promise.resolve();
   private sessionTimeoutMs: number;
   private closed = false;
   private restarting = false;
@@ -102,6 +107,9 @@ export class KafkaSubscription {
     await consumer.subscribe({ topic: this.options.topic, fromBeginning: this.options.fromBeginning ?? false });
     await consumer.run({
       autoCommit: false,
+      // Partitions side by side, as on the memory bus: one at a time, each batch's round trips
+      // (its publishes) add up across the partitions of one fetch. Order within a partition holds.
+      partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
       eachBatch: (payload) => {
         const run = this.handle(payload);
         this.active.add(run);
@@ -115,6 +123,7 @@ export class KafkaSubscription {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.active]);
+    await this.commits;
     await this.consumer?.disconnect();
   }
 
@@ -151,7 +160,19 @@ export class KafkaSubscription {
     }
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
     if (this.settings.isPrivate) this.settings.positions.set(batch.partition, next);
-    else await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    else this.commit(batch.topic, batch.partition, next);
+  }
+
+  /**
+   * Commits without holding up the next batch: a commit is a round trip to the broker, and the
+   * next fetch starts from kafkajs's own position anyway. One that fails or lands late (after a
+   * rebalance, refused) only means records handled again, which at-least-once allows.
+   */
+  private commit(topic: string, partition: number, offset: string): void {
+    const consumer = this.consumer!;
+    this.commits = this.commits
+      .then(() => consumer.commitOffsets([{ topic, partition, offset }]))
+      .catch((err: unknown) => this.settings.logger.debug('commit failed; those records may be handled again', { topic, partition, offset, err }));
   }
 
   /** kafkajs restarts after retriable crashes by itself; after any other, this starts a new consumer. */
