@@ -4,7 +4,7 @@ import { Cluster } from './support/cluster.js';
 import { deleteRecordsBefore } from './support/kafka-tools.js';
 import { sample } from './support/metrics-text.js';
 import type { ServiceProcess } from './support/service-process.js';
-import { TestClient, type Frame } from './support/test-client.js';
+import { settled, TestClient, type Frame } from './support/test-client.js';
 
 const GRACE_MS = 8_000;
 const WINDOW_MS = 20_000;
@@ -62,11 +62,6 @@ const metricValue = async (url: string, series: string): Promise<number> => samp
 
 const noticesAbout = (c: TestClient, id: string): Frame[] => c.frames.filter((f) => (f.type === 'client-connected' || f.type === 'client-disconnected') && f.clientId === id);
 
-async function settled(...clients: TestClient[]): Promise<void> {
-  const ids = clients.map((c) => c.id);
-  await Promise.all(clients.map((c) => c.until(() => ids.every((id) => c.lastClientList()?.includes(id)))));
-}
-
 describe.each([
   ['one ws-out partition (the default)', '1'],
   ['three ws-out partitions', '3'],
@@ -99,7 +94,7 @@ describe.each([
     const away = await connect(g0);
     const sender = await connect(g1);
     const watchers = [await connect(g0), await connect(g1)];
-    await settled(away, sender, ...watchers);
+    await settled([away, sender, ...watchers]);
     const noticesBefore = watchers.map((w) => noticesAbout(w, away.id).length);
     const stream = new Stream(sender, () => [away.id]);
     stream.start();
@@ -132,7 +127,7 @@ describe.each([
     const gone = await connect(dying);
     const sender = await connect(g0);
     const watcher = await connect(g1);
-    await settled(back1, gone, sender, watcher);
+    await settled([back1, gone, sender, watcher]);
     const stream = new Stream(sender, () => [back1.id]);
     stream.start();
     await back1.until((f) => stream.of(f).length >= 40);
@@ -165,7 +160,7 @@ describe.each([
     const [g0, g1] = cluster.gateways as [ServiceProcess, ServiceProcess];
     const victim = await connect(g0);
     const other = await connect(g1);
-    await settled(victim, other);
+    await settled([victim, other]);
     const [, , issued, signature] = (other.welcome().resumeToken as string).split('.');
     for (const token of [`r1.${victim.id}.${issued}.${signature}`, `r1.${victim.id}.${issued}.${'A'.repeat(43)}`, 'garbage']) {
       const intruder = await resume(g1, token);
@@ -182,7 +177,7 @@ describe.each([
     const [g0, g1] = cluster.gateways as [ServiceProcess, ServiceProcess];
     const away = await connect(g0);
     const sender = await connect(g1);
-    await settled(away, sender);
+    await settled([away, sender]);
     away.drop();
     await away.closed;
     const run = randomUUID().slice(0, 8);
@@ -203,7 +198,7 @@ describe.each([
     const [g0, g1] = cluster.gateways as [ServiceProcess, ServiceProcess];
     const away = await connect(g0);
     const watcher = await connect(g1);
-    await settled(away, watcher);
+    await settled([away, watcher]);
     const connectedBefore = noticesAbout(watcher, away.id).filter((f) => f.type === 'client-connected').length;
     away.drop();
     await away.closed;

@@ -96,8 +96,13 @@ export class TestClient {
   }
 }
 
-/** Waits until each client's last client-list holds all of them: they know of each other. */
+/**
+ * Waits until each client's last client-list holds all of them (they know of each other) and each
+ * has had the notice of its own connect: notices go out in log order, at most once a second, so by
+ * then every notice about an earlier change has reached it too.
+ */
 export async function settled(clients: TestClient[]): Promise<void> {
   const ids = clients.map((c) => c.id);
-  await Promise.all(clients.map((c) => c.until(() => ids.every((id) => c.lastClientList()?.includes(id)))));
+  const ownNotice = (c: TestClient): boolean => c.of('client-connected').some((f) => f.clientId === c.id);
+  await Promise.all(clients.map((c) => c.until(() => ids.every((id) => c.lastClientList()?.includes(id)) && ownNotice(c))));
 }
