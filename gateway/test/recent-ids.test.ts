@@ -10,16 +10,24 @@ describe('RecentIds', () => {
     expect(ids.add('0-1-2')).toBe(false);
   });
 
-  test('keeps the most recent `capacity` ids and forgets the oldest first', () => {
+  test('keeps at least the last `capacity` ids, at most twice as many, and forgets the oldest first', () => {
     const ids = new RecentIds(3);
-    for (const id of ['a', 'b', 'c', 'd']) expect(ids.add(id)).toBe(true);
-    // 'a' was evicted by 'd'; 'b', 'c', 'd' are still remembered.
-    expect(ids.add('b')).toBe(false);
-    expect(ids.add('c')).toBe(false);
-    expect(ids.add('d')).toBe(false);
+    for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) expect(ids.add(id)).toBe(true);
+    // Six kept: the older generation (a, b, c) goes whole when the newer (d, e, f) is full.
+    for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) expect(ids.add(id)).toBe(false);
+    expect(ids.add('g')).toBe(true);
+    for (const id of ['d', 'e', 'f', 'g']) expect(ids.add(id)).toBe(false);
     expect(ids.add('a')).toBe(true);
-    // Re-adding 'a' evicted 'b', the oldest.
-    expect(ids.add('b')).toBe(true);
+  });
+
+  test('at any moment the last `capacity` ids are all remembered', () => {
+    const ids = new RecentIds(50);
+    for (let i = 0; i < 1000; i += 1) {
+      ids.add(`id-${i}`);
+      for (let back = 0; back < 50 && back <= i; back += 7) expect(ids.firstSeen(`id-${i - back}`)).toBe('');
+    }
+    // And nothing older than twice the capacity.
+    expect(ids.firstSeen('id-899')).toBeUndefined();
   });
 
   test('a repeat does not count as an addition, so it evicts nothing', () => {
