@@ -121,6 +121,11 @@ export const ConfigSchema = z.object({
   // The held notices live in one presence record: 5,000 stay far below a broker's 1 MB record limit.
   PRESENCE_NOTICE_MAX: positiveInt.max(5_000).default(100),
   /**
+   * Past PRESENCE_FULL_LIST_MAX clients a list (a newcomer's own, or the one that replaces an
+   * interval's notices) names only the oldest this many, with `total` and `truncated`.
+   */
+  PRESENCE_PARTIAL_LIST_MAX: positiveInt.default(100),
+  /**
    * Let unauthenticated clients send `kick-one` and `kick-all` (the original protocol); false
    * answers them with `forbidden`. Unset: true, unless ADMIN_TOKEN or JWT authentication is
    * configured (see loadConfig), so that one kick path is never protected while the other is open.

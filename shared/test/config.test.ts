@@ -117,6 +117,11 @@ describe('loadConfig', () => {
       expect(loadConfig({ PRESENCE_NOTICE_MAX: '5000' }).PRESENCE_NOTICE_MAX).toBe(5000);
       expect(configError({ PRESENCE_NOTICE_MAX: '5001' }).message).toContain('PRESENCE_NOTICE_MAX');
     });
+
+    test('PRESENCE_PARTIAL_LIST_MAX: 100 by default', () => {
+      expect(loadConfig({}).PRESENCE_PARTIAL_LIST_MAX).toBe(100);
+      expect(configError({ PRESENCE_PARTIAL_LIST_MAX: '0' }).message).toContain('PRESENCE_PARTIAL_LIST_MAX');
+    });
   });
 
   test('variables it does not know are ignored', () => {

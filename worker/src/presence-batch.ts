@@ -25,8 +25,10 @@ export interface PresencePolicy {
   fullListMax: number;
   /** At most one full client list per this long; also the window notices are counted in. */
   listIntervalMs: number;
-  /** Notices sent one by one per window; the window's further changes are summed up in one capped list. */
+  /** Notices held for one announcement at most; past them, a list replaces them. */
   noticeMax: number;
+  /** Past `fullListMax` clients, a list names only the oldest this many. */
+  partialListMax: number;
   /** How often workers tick; expiry runs on ticks, so it starts one tick early to finish within timeoutMs. */
   tickMs: number;
   /** A resumable client whose connection ended abnormally stays listed this long (RESUME_GRACE_MS). */
@@ -61,13 +63,13 @@ type HeldChange = PresenceState['held'][number];
  * disconnect announced exactly once.
  *
  * What clients receive (the README's protocol section says the same):
- * - a newcomer: its own `client-list` (the oldest `fullListMax` ids, with `total` and `truncated`
- *   when there are more), unless it asked for `?presence=none`;
+ * - a newcomer: its own `client-list` (all ids while there are at most `fullListMax`, else the
+ *   oldest `partialListMax` with `total` and `truncated`), unless it asked for `?presence=none`;
  * - every `full` or `delta` socket: `client-connected` / `client-disconnected` for each change,
- *   up to `noticeMax` per window of `listIntervalMs`; changes beyond that in a window are not
- *   announced one by one: when the window ends, those sockets get one capped `client-list` (the
- *   newcomer's kind) instead. So a connect storm costs each client at most `noticeMax` notices and
- *   one list per window, not one notice per connect;
+ *   held and sent together at most once per `listIntervalMs`; past `noticeMax` changes in that
+ *   time, one `client-list` replaces them (the whole list while the cluster is small, else the
+ *   oldest `partialListMax` ids with the total). So a connect storm costs each client one write per
+ *   interval, of at most `noticeMax` notices or one list, not one notice per connect;
  * - every `full` socket, while the cluster has at most `fullListMax` clients: the whole
  *   `client-list` after changes, at most once per `listIntervalMs` (ticks send one that is due).
  * The original order holds for each client: on connect `welcome`, list, `client-connected`; on
@@ -349,14 +351,15 @@ export class PresenceBatch {
     return n;
   }
 
-  /** The oldest `fullListMax` clients, and how many there are in all. */
+  /** Every client while there are at most `fullListMax`; beyond, the oldest `partialListMax` and how many there are in all. */
   private listFrame(): ClientListFrame {
+    const total = this.clientCount();
+    const max = total <= this.policy.fullListMax ? total : this.policy.partialListMax;
     const clients: string[] = [];
     for (const c of this.allClients()) {
-      if (clients.length === this.policy.fullListMax) break;
+      if (clients.length === max) break;
       clients.push(c.clientId);
     }
-    const total = this.clientCount();
     return total > clients.length ? { type: 'client-list', clients, total, truncated: true } : { type: 'client-list', clients };
   }
 

@@ -46,6 +46,7 @@ export async function createWorker({ bus, config, logger, metrics = new Metrics(
     fullListMax: config.PRESENCE_FULL_LIST_MAX,
     listIntervalMs: config.PRESENCE_LIST_INTERVAL_MS,
     noticeMax: config.PRESENCE_NOTICE_MAX,
+    partialListMax: config.PRESENCE_PARTIAL_LIST_MAX,
     tickMs: TICK_MS,
     graceMs: config.RESUME_GRACE_MS,
     windowMs: config.RESUME_WINDOW_MS,

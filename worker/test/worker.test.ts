@@ -566,15 +566,16 @@ describe('worker', () => {
       expect(types.lastIndexOf('client-list')).toBeLessThan(types.lastIndexOf('client-connected'));
     });
 
-    test('a burst past PRESENCE_NOTICE_MAX in one interval: no notice per change, one capped list to full and delta sockets instead', async () => {
-      const h = await setup({ PRESENCE_LIST_INTERVAL_MS: '1000', PRESENCE_NOTICE_MAX: '3', PRESENCE_FULL_LIST_MAX: '4' });
+    test('a burst past PRESENCE_NOTICE_MAX in one interval: no notice per change, one list to full and delta sockets instead', async () => {
+      const h = await setup({ PRESENCE_LIST_INTERVAL_MS: '1000', PRESENCE_NOTICE_MAX: '3', PRESENCE_FULL_LIST_MAX: '4', PRESENCE_PARTIAL_LIST_MAX: '2' });
       await h.connect('c0', 'g1', T);
       await h.send(...Array.from({ length: 10 }, (_, i): WsInRecord => ({ kind: 'connect', clientId: `c${i + 1}`, gateway: 'g1', at: T + 1 + i })));
       await h.waitFor((c) => c.target?.type === 'clients' && c.target.ids[0] === 'c10');
       expect(h.commands().filter(isFrame('client-connected'))).toHaveLength(1);
       await h.send({ kind: 'tick', at: T + 1020 });
       const summary = await h.waitFor((c) => c.frame?.type === 'client-list' && c.target?.type === 'all' && (c.frame as { total?: number }).total === 11);
-      expect(summary).toMatchObject({ target: { type: 'all', presence: 'delta' }, frame: { clients: ['c0', 'c1', 'c2', 'c3'], truncated: true } });
+      // Past PRESENCE_FULL_LIST_MAX it names the oldest PRESENCE_PARTIAL_LIST_MAX.
+      expect(summary).toMatchObject({ target: { type: 'all', presence: 'delta' }, frame: { clients: ['c0', 'c1'], truncated: true } });
       // Each socket got one notice and two lists for 11 connects; every newcomer its own list.
       expect(h.commands().filter(isFrame('client-connected'))).toHaveLength(1);
       expect(lists(h).filter((c) => c.target?.type === 'all')).toHaveLength(2);
@@ -590,14 +591,14 @@ describe('worker', () => {
       expect(about.map((c) => c.frame?.type)).toEqual(['client-connected', 'client-disconnected']);
     });
 
-    test('beyond PRESENCE_FULL_LIST_MAX no full list goes out; a newcomer gets the oldest ids with total and truncated', async () => {
-      const h = await setup({ PRESENCE_FULL_LIST_MAX: '3', PRESENCE_LIST_INTERVAL_MS: '1' });
+    test('beyond PRESENCE_FULL_LIST_MAX no full list goes out; a newcomer gets the oldest PRESENCE_PARTIAL_LIST_MAX ids with total and truncated', async () => {
+      const h = await setup({ PRESENCE_FULL_LIST_MAX: '3', PRESENCE_PARTIAL_LIST_MAX: '2', PRESENCE_LIST_INTERVAL_MS: '1' });
       for (let i = 1; i <= 5; i += 1) await h.connect(`c${i}`, 'g1', T + i * 10);
       const toEveryone = lists(h).filter((c) => c.target?.type === 'all').map((c) => (c.frame as { clients: string[] }).clients.length);
       expect(Math.max(...toEveryone)).toBeLessThanOrEqual(3);
       expect(lists(h).at(-1)).toMatchObject({
         target: { type: 'clients', ids: ['c5'] },
-        frame: { type: 'client-list', clients: ['c1', 'c2', 'c3'], total: 5, truncated: true },
+        frame: { type: 'client-list', clients: ['c1', 'c2'], total: 5, truncated: true },
       });
       // Changes still reach everyone, one small frame each.
       expect(h.commands().filter(isFrame('client-connected'))).toHaveLength(5);
