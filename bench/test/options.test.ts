@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseOptions } from '../src/options.js';
 
 const parse = (...args: string[]) => parseOptions(args, '/tmp/results');
@@ -28,6 +29,11 @@ describe('npm run bench options', () => {
       cmfEnv: { A: '1', B: 'x=y' },
     });
     expect(parse('--server-cpus', '', '--generator-cpus', '')).toMatchObject({ serverCpus: undefined, generatorCpus: undefined });
+  });
+
+  test('--cmf-profile names the directory for CPU profiles, made absolute (CMF runs from elsewhere); none without it', () => {
+    expect(parse('--cmf-profile', 'prof').cmfProfileDir).toBe(resolve('prof'));
+    expect(parse().cmfProfileDir).toBeUndefined();
   });
 
   test('bad values are refused with the reason', () => {
