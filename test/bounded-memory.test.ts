@@ -56,6 +56,10 @@ test('100,000 broadcasts of 1 KiB to 100 clients: /health keeps answering, never
     }
     const frame = JSON.stringify({ type: 'broadcast', message: 'x'.repeat(1024) });
     const receivedAll = (n: number) => receivers.every((r) => r.frames >= n);
+    // What a stall looked like, should one happen: how far behind, who was closed, whether the server still runs.
+    const behind = (): string =>
+      `the receivers to keep up (${sent} sent; slowest at ${Math.min(...receivers.map((r) => r.frames))} frames; ` +
+      `closed ${JSON.stringify(receivers.filter((r) => r.closeCode !== undefined).map((r) => r.closeCode))}; server exit ${server.child.exitCode ?? server.child.signalCode ?? 'none'})`;
     let sent = 0;
     /**
      * Broadcasts in windows of WINDOW, each sent once the receivers hold the one before: a
@@ -64,7 +68,7 @@ test('100,000 broadcasts of 1 KiB to 100 clients: /health keeps answering, never
     const WINDOW = 500;
     const send = async (total: number): Promise<void> => {
       for (let done = 0; done < total; done += WINDOW) {
-        await eventually(() => receivedAll(sent + 1), { timeoutMs: 30_000, intervalMs: 2, what: 'the receivers to keep up' });
+        await eventually(() => receivedAll(sent + 1), { timeoutMs: 30_000, intervalMs: 2, what: behind });
         for (let i = 0; i < WINDOW; i += 1) senders[i % SENDERS]!.send(frame);
         sent += WINDOW;
       }
