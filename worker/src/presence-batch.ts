@@ -23,7 +23,7 @@ export interface PresencePolicy {
   timeoutMs: number;
   /** Full client lists go to `?presence=full` sockets only while the cluster has at most this many clients. */
   fullListMax: number;
-  /** At most one full client list per this long; also the window notices are counted in. */
+  /** At most one announcement (held notices, a list) per this long. */
   listIntervalMs: number;
   /** Notices held for one announcement at most; past them, a list replaces them. */
   noticeMax: number;
@@ -109,7 +109,8 @@ export class PresenceBatch {
     const clock = view.clock();
     // A retry starts from the state its first attempt started from, so it decides the same.
     this.before = clock ? (clock.batch === firstSource ? clock.before : stateOf(clock)) : { at: 0, noticeAt: 0, held: [], summaryPending: false };
-    this.state = { ...this.before };
+    // Its own copy of the held changes: they are appended to during the batch.
+    this.state = { ...this.before, held: [...this.before.held] };
   }
 
   /**
@@ -419,7 +420,7 @@ export class PresenceBatch {
   private hold(change: HeldChange): void {
     const { held, summaryPending } = this.state;
     if (summaryPending) return;
-    if (held.length < this.policy.noticeMax) this.state.held = [...held, change];
+    if (held.length < this.policy.noticeMax) held.push(change);
     else {
       // The list replaces them: the state record stays small however long the burst.
       this.state.held = [];

@@ -23,15 +23,15 @@ export interface KafkaSubscriptionSettings {
 /** The session timeout to fall back to when the broker refuses ours (Kafka's default range is 6 s to 30 min). */
 const BROKER_SAFE_SESSION_TIMEOUT_MS = 10_000;
 
-/**
- * One subscription on Kafka: a consumer that hands batches to `onBatch`, retries a failed batch
- * after a back-off (heartbeating meanwhile, so the group does not evict it), commits after
- * success, and comes back by itself after any crash, including those kafkajs gives up on (a broker
- * restart can leave it without a group coordinator for good otherwise).
- */
 /** Batches of different partitions handled at once by one subscriber. */
 const PARTITIONS_AT_ONCE = 16;
 
+/**
+ * One subscription on Kafka: a consumer that hands batches to `onBatch`, retries a failed batch
+ * after a back-off (heartbeating meanwhile, so the group does not evict it), commits after
+ * success (without waiting for the commit), and comes back by itself after any crash, including those kafkajs gives up on (a broker
+ * restart can leave it without a group coordinator for good otherwise).
+ */
 export class KafkaSubscription {
   private consumer: Consumer | undefined;
   private readonly active = new Set<Promise<void>>();
